@@ -22,10 +22,43 @@ public final class Flow {
     boolean carriedData;
     DDSketch sketch;               // only in analysis mode
 
-    Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort) {
+    public Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort) {
         this.id = id;
         this.srcHi = srcHi; this.srcLo = srcLo; this.srcPort = srcPort;
         this.dstHi = dstHi; this.dstLo = dstLo; this.dstPort = dstPort;
+    }
+
+    /**
+     * Takes one RTT sample taken at packet time {@code atNanos}: RFC 6298 section 2,
+     * with the first sample setting SRTT = R and RTTVAR = R/2.
+     */
+    public void recordSample(long rttNanos, long atNanos) {
+        if (samples == 0) {
+            srtt = rttNanos;
+            rttvar = rttNanos / 2.0;
+        } else {
+            rttvar = 0.75 * rttvar + 0.25 * Math.abs(srtt - rttNanos);
+            srtt = 0.875 * srtt + 0.125 * rttNanos;
+        }
+        samples++;
+        freshSamples++;
+        freshSum += rttNanos;
+        lastRtt = rttNanos;
+        if (rttNanos < minRtt) minRtt = rttNanos;
+        if (rttNanos > maxRtt) maxRtt = rttNanos;
+        lastSampleNanos = atNanos;
+        if (sketch != null) sketch.accept(rttNanos);
+    }
+
+    /** Called after a flush has reported the fresh samples. */
+    public void clearFresh() {
+        freshSamples = 0;
+        freshSum = 0;
+    }
+
+    /** Keeps a DDSketch (1% relative accuracy) of this flow's samples from now on. */
+    public void keepSketch() {
+        if (sketch == null) sketch = com.datadoghq.sketch.ddsketch.DDSketches.unboundedDense(0.01);
     }
 
     public long id() { return id; }
