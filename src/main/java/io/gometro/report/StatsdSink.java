@@ -39,7 +39,7 @@ public final class StatsdSink implements AutoCloseable {
         InetAddress resolve(String host) throws UnknownHostException;
     }
 
-    /** Errors the client reported since the last {@link #drainErrors()}. */
+    /** Errors the client reported since the last {@link #drainErrors()}; {@code first} may be null. */
     public record SendErrors(long count, Exception first) {}
 
     private final String host;
@@ -151,6 +151,16 @@ public final class StatsdSink implements AutoCloseable {
         errors.incrementAndGet();
     }
 
+    /** Send errors counted and not yet drained (for tests). */
+    long pendingErrors() {
+        return errors.get();
+    }
+
+    /** True while a background creation attempt runs (for tests). */
+    boolean retrying() {
+        return connecting.get();
+    }
+
     /** Send errors since the previous call, or null if none. */
     public SendErrors drainErrors() {
         long n = errors.getAndSet(0);
@@ -163,7 +173,7 @@ public final class StatsdSink implements AutoCloseable {
     public void logErrors() {
         SendErrors e = drainErrors();
         if (e != null) {
-            LOG.warn("DogStatsD at {}: {} send errors since the last flush: {}", target(), e.count(), e.first());
+            LOG.warn("DogStatsD at {}: {} send errors since the last flush: {}", target(), e.count(), String.valueOf(e.first()));
         }
     }
 
