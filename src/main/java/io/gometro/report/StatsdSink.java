@@ -52,7 +52,10 @@ public final class StatsdSink implements AutoCloseable {
     private final AtomicLong errors = new AtomicLong();
     private final AtomicReference<Exception> firstError = new AtomicReference<>();
 
-    /** Tries once now; if the host does not resolve, logs it and leaves the retry to the flushes. */
+    /**
+     * Tries once now, resolving the host on the calling thread (call it at start, not on a capture
+     * thread); if the host does not resolve, logs it and leaves the retry to the flushes.
+     */
     public StatsdSink(String host, int port) {
         this(host, port, InetAddress::getByName);
     }
