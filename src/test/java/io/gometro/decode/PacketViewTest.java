@@ -419,6 +419,21 @@ class PacketViewTest {
         assertEquals(14, v.ipOffset()); // offsets are relative to the packet
     }
 
+    /** The production shape: one segment over all memory, the offset a native address. */
+    @Test
+    void nativeMemoryThroughAGlobalSegment() {
+        byte[] f = sample6().v6Ext(0, 1).ethernet();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment pkt = arena.allocate(f.length + 3);
+            MemorySegment.copy(f, 0, pkt, java.lang.foreign.ValueLayout.JAVA_BYTE, 3, f.length);
+            MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+            assertEquals(OK, v.decode(all, pkt.address() + 3, f.length, LinkType.ETHERNET));
+            assertEquals(12345, v.seq());
+            assertEquals(33, v.payloadLength());
+            assertEquals(0x2001_0db8_0000_0001L, v.dstHi());
+        }
+    }
+
     @Test
     void impossibleArgumentsDoNotThrow() {
         byte[] f = sample4().ethernet();
