@@ -39,6 +39,7 @@ public final class CaptureHandle implements AutoCloseable {
     private static final int PCAP_TSTAMP_PRECISION_NANO = 1;
     /** pcap_activate's PCAP_ERROR_NO_SUCH_DEVICE and PCAP_ERROR_PERM_DENIED. */
     private static final int PCAP_ERROR_NO_SUCH_DEVICE = -5, PCAP_ERROR_PERM_DENIED = -8;
+    private static final short POLLIN = 1;
 
     private static final Field HANDLE_POINTER;
 
@@ -65,13 +66,17 @@ public final class CaptureHandle implements AutoCloseable {
     private final MethodHandle nextEx;
     private final Arena arena;
     private final MemorySegment pcapT;    // the pcap_t*, as an FFM address
+    private final MethodHandle poll;
+    private final MemorySegment pollFd;   // struct pollfd {int fd; short events; short revents}, live only
+    private final int pollTimeoutMillis;
     private final MemorySegment hdrOut;   // struct pcap_pkthdr ** out-parameter
     private final MemorySegment dataOut;  // const u_char ** out-parameter
     private final long hdrOutAddr, dataOutAddr;
     private String lastError;
     private boolean closed;
 
-    private CaptureHandle(org.pcap4j.core.PcapHandle h, String source, boolean live, Libpcap lib) {
+    private CaptureHandle(org.pcap4j.core.PcapHandle h, String source, boolean live, int readTimeoutMillis,
+                          Libpcap lib) throws CaptureException {
         this.pcap4j = h;
         this.source = source;
         this.live = live;
@@ -84,7 +89,7 @@ public final class CaptureHandle implements AutoCloseable {
             throw new IllegalStateException("cannot read pcap4j's pcap_t pointer", e);
         }
         this.pcapT = MemorySegment.ofAddress(addr);
-        this.tsMultiplier = precision(lib, pcapT, live) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+        this.tsMultiplier = precision(lib, pcapT) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
         // Offline reads never block, so the call may pin the thread (no state transition);
         // live reads wait up to the read timeout and must stay ordinary calls.
         this.nextEx = live || !CRITICAL_OFFLINE ? lib.nextEx : lib.nextExCritical;
@@ -94,9 +99,34 @@ public final class CaptureHandle implements AutoCloseable {
         this.dataOut = outs.asSlice(8, 8);
         this.hdrOutAddr = hdrOut.address();
         this.dataOutAddr = dataOut.address();
+        this.poll = lib.poll;
+        this.pollTimeoutMillis = readTimeoutMillis;
+        if (live) {
+            // With TPACKET_V3 (libpcap's default on Linux) the kernel only hands over a block once it
+            // holds a packet, so on a quiet link a blocking pcap_next_ex never returns and the read
+            // timeout never fires. Reading non-blocking and waiting in our own poll() bounds every wait
+            // by the read timeout while keeping V3's batched delivery.
+            int fd;
+            try {
+                h.setBlockingMode(org.pcap4j.core.PcapHandle.BlockingMode.NONBLOCKING);
+                fd = (int) lib.getSelectableFd.invokeExact(pcapT);
+            } catch (Throwable t) {
+                close();
+                throw new CaptureException(source + ": cannot set up non-blocking reads: " + t.getMessage(), false);
+            }
+            if (fd < 0) {
+                close();
+                throw new CaptureException(source + ": libpcap gives no selectable file descriptor", false);
+            }
+            this.pollFd = arena.allocate(8, 4);
+            pollFd.set(JAVA_INT, 0, fd);
+            pollFd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
+        } else {
+            this.pollFd = null;
+        }
     }
 
-    private static int precision(Libpcap lib, MemorySegment pcapT, boolean live) {
+    private static int precision(Libpcap lib, MemorySegment pcapT) {
         if (lib.getTstampPrecision == null) return 0; // libpcap < 1.5: always µs
         try {
             return (int) lib.getTstampPrecision.invokeExact(pcapT);
@@ -129,7 +159,7 @@ public final class CaptureHandle implements AutoCloseable {
         } catch (org.pcap4j.core.PcapNativeException e) {
             throw liveFailure(iface, e);
         }
-        return new CaptureHandle(h, "interface " + iface, true, lib);
+        return new CaptureHandle(h, "interface " + iface, true, readTimeoutMillis, lib);
     }
 
     private static CaptureException liveFailure(String iface, org.pcap4j.core.PcapNativeException e) {
@@ -169,7 +199,7 @@ public final class CaptureHandle implements AutoCloseable {
             throw new CaptureException("capture file " + path + ": not a readable pcap/pcapng file ("
                     + String.valueOf(e.getMessage()).strip() + ")", false);
         }
-        return new CaptureHandle(h, "capture file " + path, false, lib);
+        return new CaptureHandle(h, "capture file " + path, false, 0, lib);
     }
 
     /** Compiles (optimised) and installs a BPF filter. */
@@ -218,9 +248,19 @@ public final class CaptureHandle implements AutoCloseable {
                 int len = all.get(JAVA_INT, hdr + 20);
                 handler.onPacket(all, data, caplen, len, sec * 1_000_000_000L + frac * mult);
             } else if (rc == 0) {
-                // Live read timeout with no packet: let the caller advance its clock.
-                Instant now = Instant.now();
-                handler.onIdle(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+                // Live, nothing buffered: wait up to the read timeout. A timeout means a quiet link:
+                // let the caller advance its clock. A ready fd (or EINTR) loops back to read.
+                int ready;
+                try {
+                    ready = (int) poll.invokeExact(pollFd, 1L, pollTimeoutMillis);
+                } catch (Throwable t) {
+                    lastError = source + ": poll failed: " + t;
+                    return End.ERROR;
+                }
+                if (ready == 0) {
+                    Instant now = Instant.now();
+                    handler.onIdle(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+                }
             } else if (rc == -2) {
                 // PCAP_ERROR_BREAK: end of a savefile (or pcap_breakloop).
                 return live ? End.STOPPED : End.EOF;
@@ -258,9 +298,11 @@ public final class CaptureHandle implements AutoCloseable {
 
     @Override public void close() {
         if (closed) return;
+        // First the arena: while another thread is inside pcap_next_ex it is acquired and close throws,
+        // so the pcap_t is never freed under a running read.
+        arena.close();
         closed = true;
         pcap4j.close();
-        arena.close();
     }
 
     @Override public String toString() { return "CaptureHandle[" + source + "]"; }

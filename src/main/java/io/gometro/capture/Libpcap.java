@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Finds the system libpcap once and shares it between pcap4j (JNA) and our FFM bindings.
@@ -38,6 +39,10 @@ public final class Libpcap {
     final MethodHandle nextExCritical;
     /** int pcap_get_tstamp_precision(pcap_t *) (libpcap >= 1.5), or null if absent. */
     final MethodHandle getTstampPrecision;
+    /** int pcap_get_selectable_fd(pcap_t *). */
+    final MethodHandle getSelectableFd;
+    /** libc int poll(struct pollfd *, nfds_t, int): waits for a live handle with our own timeout. */
+    final MethodHandle poll;
 
     private Libpcap(String name, SymbolLookup lookup) {
         this.name = name;
@@ -49,6 +54,10 @@ public final class Libpcap {
         Optional<MemorySegment> prec = lookup.find("pcap_get_tstamp_precision");
         this.getTstampPrecision = prec.map(s -> linker.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, ADDRESS)))
                 .orElse(null);
+        this.getSelectableFd = linker.downcallHandle(lookup.find("pcap_get_selectable_fd").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        this.poll = linker.downcallHandle(linker.defaultLookup().find("poll").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     }
 
     /** The library name in use (one of {@link #NAMES}, or what the user set in the pcap4j property). */
