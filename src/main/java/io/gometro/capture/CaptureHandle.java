@@ -43,10 +43,6 @@ public final class CaptureHandle implements AutoCloseable {
 
     private static final Field HANDLE_POINTER;
 
-    /** Use critical downcalls for offline reads; -Dgometro.capture.critical=false turns it off (for benchmarks). */
-    static final boolean CRITICAL_OFFLINE =
-            Boolean.parseBoolean(System.getProperty("gometro.capture.critical", "true"));
-
     static {
         // pcap4j keeps its pcap_t* in a private JNA Pointer; on the class path reflection can read it.
         try {
@@ -90,9 +86,7 @@ public final class CaptureHandle implements AutoCloseable {
         }
         this.pcapT = MemorySegment.ofAddress(addr);
         this.tsMultiplier = precision(lib, pcapT) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
-        // Offline reads never block, so the call may pin the thread (no state transition);
-        // live reads wait up to the read timeout and must stay ordinary calls.
-        this.nextEx = live || !CRITICAL_OFFLINE ? lib.nextEx : lib.nextExCritical;
+        this.nextEx = lib.nextEx;
         this.arena = Arena.ofShared();
         MemorySegment outs = arena.allocate(16, 8);
         this.hdrOut = outs.asSlice(0, 8);
