@@ -135,6 +135,38 @@ class CaptureLiveIT {
         }
     }
 
+    /** The interface vanishing under a live capture ends the loop with ERROR and libpcap's reason. */
+    @Test void vanishingInterfaceIsAnError() throws Exception {
+        String a = "gmcap" + Long.toHexString(System.nanoTime() & 0xfffff), b = a + "p";
+        assertEquals(0, run("ip", "link", "add", a, "type", "veth", "peer", "name", b));
+        try {
+            assertEquals(0, run("ip", "link", "set", a, "up"));
+            assertEquals(0, run("ip", "link", "set", b, "up"));
+            try (CaptureHandle h = CaptureHandle.openLive(a, 512, 200, 0)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                CompletableFuture<CaptureHandle.End> loop = CompletableFuture.supplyAsync(
+                        () -> h.loop(new Live(), () -> System.nanoTime() > deadline));
+                Thread.sleep(300);
+                assertEquals(0, run("ip", "link", "del", a));
+                CaptureHandle.End end = loop.get(15, TimeUnit.SECONDS);
+                assertEquals(CaptureHandle.End.ERROR, end, "loop must report the vanished interface");
+                String err = h.lastError();
+                assertNotNull(err);
+                assertTrue(err.contains("interface " + a), err);
+                System.out.println("CaptureLiveIT: vanished interface -> " + err);
+            }
+        } finally {
+            run("ip", "link", "del", a); // already gone on success; cleans up on failure
+        }
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), String.join(" ", cmd));
+        return p.exitValue();
+    }
+
     @Test void nonexistentInterfaceIsNamed() {
         CaptureException e = assertThrows(CaptureException.class,
                 () -> CaptureHandle.openLive("gmnosuch0", 512, 200, 0));
