@@ -161,7 +161,9 @@ public final class LogSetup {
                     .addAttribute("append", true)          // O_APPEND: logrotate copytruncate safe
                     .addAttribute("immediateFlush", true);  // nothing lost without a shutdown hook
         } else {
-            a = b.newAppender("out", "Console").addAttribute("target", ConsoleAppender.Target.SYSTEM_OUT);
+            // follow: honour System.setOut made after configuration (the stream manager is cached by name)
+            a = b.newAppender("out", "Console").addAttribute("target", ConsoleAppender.Target.SYSTEM_OUT)
+                    .addAttribute("follow", true);
         }
         a.add(b.newLayout("PatternLayout").addAttribute("pattern", PATTERN));
         b.add(a);
@@ -176,6 +178,7 @@ public final class LogSetup {
         b.setConfigurationName("go-metro-boot");
         b.setStatusLevel(Level.ERROR);
         b.add(b.newAppender("err", "Console").addAttribute("target", ConsoleAppender.Target.SYSTEM_ERR)
+                .addAttribute("follow", true)
                 .add(b.newLayout("PatternLayout").addAttribute("pattern", BOOT_PATTERN)
                         .addAttribute("alwaysWriteExceptions", false)));
         for (String q : QUIET) b.add(b.newLogger(q, Level.WARN));
