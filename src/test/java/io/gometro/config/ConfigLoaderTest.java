@@ -364,4 +364,29 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f));
         assertTrue(e.getMessage().contains("is not UTF-8 text"), e.getMessage());
     }
+
+    @Test
+    void shippedExampleLoadsCleanly() throws Exception {
+        GoMetroConfig c = ConfigLoader.load(Path.of("conf.d/go-metro.yaml.example"));
+        assertEquals(List.of(), c.warnings());
+        assertEquals(512, c.snaplen());
+        InstanceConfig i = c.instances().getFirst();
+        assertEquals("eth0", i.interfaceName());
+        assertEquals(List.of("env:prod"), i.tags());
+        assertEquals(List.of(InetAddress.ofLiteral("192.0.2.10")), i.ips());
+        assertEquals(List.of("app.example.com"), i.hosts());
+    }
+
+    @Test
+    void exampleWithEveryCommentedKeyEnabledLoadsCleanly() throws Exception {
+        // uncomment the "# key: value" lines of the example: documented keys must all be known
+        String text = Files.readString(Path.of("conf.d/go-metro.yaml.example"))
+                .replaceAll("(?m)^  # (flush_interval|max_flows|max_pending|buffer_size|read_timeout_ms):", "  $1:")
+                .replaceAll("(?m)^    # (sample|sample_duration|sample_interval):", "    $1:");
+        GoMetroConfig c = load(text);
+        assertEquals(List.of(), c.warnings());
+        assertTrue(c.instances().getFirst().sample());
+        assertEquals(Duration.ofSeconds(10), c.instances().getFirst().sampleDuration());
+        assertEquals(4194304, c.bufferSize());
+    }
 }
