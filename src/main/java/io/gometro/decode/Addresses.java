@@ -127,4 +127,15 @@ public final class Addresses {
     private static void longToBytes(long v, byte[] b, int off) {
         for (int i = 0; i < 8; i++) b[off + i] = (byte) (v >>> (56 - 8 * i));
     }
+
+    /** The addresses as hi/lo pairs, the form {@code LocalPolicy.of} takes. */
+    public static long[] pairs(java.util.Collection<InetAddress> addresses) {
+        long[] out = new long[addresses.size() * 2];
+        int i = 0;
+        for (InetAddress a : addresses) {
+            out[i++] = hi(a);
+            out[i++] = lo(a);
+        }
+        return out;
+    }
 }
