@@ -38,8 +38,10 @@ public final class Tcpdump implements AutoCloseable {
      */
     public static Tcpdump start(NetLab lab, String ns, String iface, Link link, int snaplen, Path pcap,
                                 int maxPackets, String filter) {
-        List<String> cmd = new ArrayList<>(List.of("tcpdump", "-n", "-U", "-s", Integer.toString(snaplen),
+        List<String> cmd = new ArrayList<>(List.of("tcpdump", "-n", "-U", "--immediate-mode", "-s", Integer.toString(snaplen),
                 "-w", pcap.toString()));
+        // --immediate-mode: with TPACKET_V3 packets otherwise wait in a ring block until it fills or its 1 s timeout
+        // ends, and a SIGINT in the meantime loses them (a short bulk run came out empty).
         // Z root: without it tcpdump drops to user tcpdump and cannot write into our temp dir.
         cmd.addAll(List.of("-Z", "root"));
         if (link == Link.ETHERNET) {
@@ -58,6 +60,11 @@ public final class Tcpdump implements AutoCloseable {
     /** SIGINT (tcpdump's clean stop), wait, and return the pcap; fails if tcpdump reports kernel drops. */
     public Path stop() {
         if (process.isAlive()) {
+            try {
+                Thread.sleep(200); // let the last ACKs of the run reach the capture before we stop it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             Cmd.run(Duration.ofSeconds(5), "kill", "-INT", Long.toString(process.pid()));
             Cmd.stop(process, Duration.ofSeconds(5));
         }
