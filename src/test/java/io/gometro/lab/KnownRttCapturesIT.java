@@ -75,7 +75,9 @@ class KnownRttCapturesIT {
         // a's segments agree with the kernel.
         double tshark = tsharkMedianAckRttMs(pcap, lab.addrB(v6), v6);
         assertWithin(kernel.client().medianRttMs(), tshark, 0.05, "tshark median ack_rtt in " + pcap + " vs kernel srtt");
-        List<GoMetroCommand.Flow> flows = GoMetroCommand.analyze(pcap, lab.addrA(v6));
+        // The lab's temp dir goes away on close: keep this capture where the analyzer's authors can replay it.
+        Path kept = keep(pcap, kernel);
+        List<GoMetroCommand.Flow> flows = GoMetroCommand.analyze(kept, lab.addrA(v6));
         GoMetroCommand.Flow flow = flows.stream()
                 .filter(f -> f.src() != null && f.dst() != null)
                 .filter(f -> GoMetroCommand.Flow.host(f.src()).equals(lab.addrA(v6))
@@ -83,12 +85,26 @@ class KnownRttCapturesIT {
                         && GoMetroCommand.Flow.port(f.dst()) == port)
                 .findFirst()
                 .orElseGet(() -> fail("go-metro reported no flow " + lab.addrA(v6) + " -> " + lab.addrB(v6) + ":" + port
-                        + " in " + pcap + "; it reported: " + flows));
+                        + " in " + kept + "; it reported: " + flows));
         System.out.printf("%s %-4s %-8s true %.1f ms | kernel median srtt %.3f ms | go-metro samples %d avg %.3f "
                         + "p50 %.3f min %.3f max %.3f jitter %.3f%n", v6 ? "IPv6" : "IPv4", mode, link, lab.rttMs(),
                 kernel.client().medianRttMs(), flow.samples(), flow.num("avg_ms"), flow.num("p50_ms"),
                 flow.num("min_ms"), flow.num("max_ms"), flow.num("jitter_ms"));
-        return new Run(kernel, flow, pcap);
+        return new Run(kernel, flow, kept);
+    }
+
+    /** Copies the capture to target/lab-captures/ with a sidecar of the kernel's figures. */
+    static Path keep(Path pcap, TcpLoad.Result kernel) {
+        try {
+            Path dir = java.nio.file.Files.createDirectories(LabTools.targetDir().resolve("lab-captures"));
+            Path dst = dir.resolve(pcap.getFileName());
+            java.nio.file.Files.copy(pcap, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.writeString(dir.resolve(pcap.getFileName() + ".txt"),
+                    "kernel_median_srtt_us=" + kernel.client().medianRttUs() + "\nclient=" + kernel.client() + "\n");
+            return dst;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot keep " + pcap + " under target/lab-captures: " + e.getMessage(), e);
+        }
     }
 
     /** Median of tshark's tcp.analysis.ack_rtt on ACKs sent by the peer, in ms. */
