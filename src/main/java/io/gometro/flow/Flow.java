@@ -22,7 +22,20 @@ public final class Flow {
     boolean carriedData;
     DDSketch sketch;               // only in analysis mode
 
+    // The sender's sequence state, read and written only by SampleRule.
+    boolean seqInit;
+    int sndUna, sndNxt;
+    final SegmentQueue queue;
+
+    // Set by the tracker: on its fresh list since the last flush.
+    boolean listedFresh;
+
     public Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort) {
+        this(id, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, TrackerConfig.defaults().maxPending());
+    }
+
+    Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int maxPending) {
+        this.queue = new SegmentQueue(2, maxPending);
         this.id = id;
         this.srcHi = srcHi; this.srcLo = srcLo; this.srcPort = srcPort;
         this.dstHi = dstHi; this.dstLo = dstLo; this.dstPort = dstPort;
@@ -52,6 +65,7 @@ public final class Flow {
 
     /** Called after a flush has reported the fresh samples. */
     public void clearFresh() {
+        listedFresh = false;
         freshSamples = 0;
         freshSum = 0;
     }
@@ -60,6 +74,9 @@ public final class Flow {
     public void keepSketch() {
         if (sketch == null) sketch = com.datadoghq.sketch.ddsketch.DDSketches.unboundedDense(0.01);
     }
+
+    /** Remembered unacknowledged segments (bounded by max_pending). */
+    public int pendingSegments() { return queue.size(); }
 
     public long id() { return id; }
     public long srcHi() { return srcHi; }

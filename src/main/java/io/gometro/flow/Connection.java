@@ -1,0 +1,39 @@
+package io.gometro.flow;
+
+/**
+ * One TCP connection in the table: its 5-tuple in canonical order (endpoint A is the
+ * lower of the two), the measured flow of each direction, and its places in the
+ * table's two intrusive lists. Intrusive links keep expiry O(1) per packet with no
+ * timer per flow and no per-packet allocation.
+ */
+final class Connection {
+    final long aHi, aLo, bHi, bLo;
+    final int aPort, bPort;
+    final int hash;
+    final long id;
+
+    /** Flow of the data A sends (toB) and of the data B sends (toA); null until measured data is sent. */
+    Flow toB, toA;
+
+    long lastSeen;          // packet time of the last packet, ns
+    long closedAt = -1;     // packet time of the first FIN or RST, ns
+
+    // Least-recently-seen list: head is the longest idle.
+    Connection lruPrev, lruNext;
+    // Closing list, in order of closedAt.
+    Connection closePrev, closeNext;
+
+    Connection(long id, long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int hash) {
+        this.id = id;
+        this.aHi = aHi; this.aLo = aLo; this.aPort = aPort;
+        this.bHi = bHi; this.bLo = bLo; this.bPort = bPort;
+        this.hash = hash;
+    }
+
+    boolean matches(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort) {
+        return this.aLo == aLo && this.bLo == bLo && this.aPort == aPort && this.bPort == bPort
+                && this.aHi == aHi && this.bHi == bHi;
+    }
+
+    boolean closing() { return closedAt >= 0; }
+}

@@ -1,0 +1,161 @@
+package io.gometro.flow;
+
+/**
+ * The sample rule: how one RTT sample is taken from a pair of packets. Everything
+ * that decides whether a number is trustworthy lives here.
+ *
+ * <p><b>What is stored.</b> For each measured sender (a {@link Flow}), every segment
+ * that occupies sequence space (payload, SYN or FIN) is remembered with its start
+ * and end sequence (end = seq + payload + SYN + FIN), the capture time and TSval of
+ * its first copy, and the time and TSval of its latest copy. The ACK that proves
+ * the segment arrived carries ack >= end, so matching on the END sequence is what
+ * lets request/response traffic yield samples (go-metro keyed the start sequence and
+ * so never matched a lone request).
+ *
+ * <p><b>Which ACK yields a sample.</b> Only an ACK from the peer that newly
+ * acknowledges data (ack beyond the highest ack seen, but not beyond what was sent),
+ * or that newly SACKs a whole remembered segment. It yields at most one sample, chosen
+ * as the Linux stack does (tcp_clean_rtx_queue, then tcp_sacktag_one): from the earliest
+ * newly cumulatively acknowledged segment that was sent only once; failing that, from
+ * the earliest newly SACKed segment sent only once. A duplicate ACK that brings no new
+ * SACK information yields nothing. Because the sample always comes from the earliest
+ * newly covered segment, a late ACK that covers reordered segments does not inflate
+ * the figure, unlike pairing each ACK with the segment that ends exactly at it.
+ *
+ * <p><b>Karn.</b> A segment sent more than once is ambiguous: the ACK may answer
+ * either copy. If an ACK cumulatively covers any retransmitted segment, it yields no
+ * cumulative sample at all (Linux's FLAG_RETRANS_DATA_ACKED), <i>unless</i> the ACK's
+ * TSecr equals the TSval of exactly one copy of that segment: RFC 7323 says TSecr
+ * echoes the segment that filled the receiver's window, so it names the copy, and the
+ * sample is taken from that copy's send time.
+ *
+ * <p><b>Partial ACKs.</b> With TSO on the capturing host one captured segment can be
+ * tens of kilobytes that the peer acknowledges in pieces. The first ACK that covers
+ * part of it yields a sample; later pieces of the same segment do not, since their
+ * delay includes the time the rest spent being serialized.
+ *
+ * <p><b>Memory.</b> The queue per sender is bounded ({@code max_pending}); past the
+ * bound new segments are merged into the last entry, which is then ambiguous, so
+ * memory stays bounded and the worst case is a missing sample, never a wrong one.
+ * The number of flows is bounded by the table ({@link FlowTable}).
+ */
+final class SampleRule {
+    private SampleRule() {}
+
+    /** Partially acknowledged and already sampled: its remaining bytes yield no sample. */
+    private static final long SAMPLED = SegmentQueue.SACKED;
+
+    /**
+     * The sender of {@code f} put [seq, seq+len) on the wire at {@code at}.
+     * {@code len} counts SYN and FIN as one each.
+     */
+    static void onSend(Flow f, int seq, int len, long at, int tsVal) {
+        int end = seq + len;
+        SegmentQueue q = f.queue;
+        if (!f.seqInit) {
+            f.seqInit = true;
+            f.sndUna = seq;
+            f.sndNxt = seq;
+        }
+        if (Seq.after(end, f.sndNxt)) {
+            if (Seq.before(seq, f.sndNxt)) {
+                // Repacketized: old bytes resent together with new ones. The old part is a
+                // retransmission, and an ACK of the new part cannot tell the copies apart.
+                markResent(q, seq, f.sndNxt, at, tsVal);
+                q.append(f.sndNxt, end, at, tsVal, SegmentQueue.RETRANS);
+            } else {
+                // seq beyond sndNxt means the capture missed segments; the gap stays
+                // unremembered and an ACK over it samples from what we did see.
+                q.append(seq, end, at, tsVal, 0);
+            }
+            f.sndNxt = end;
+        } else if (Seq.after(end, f.sndUna)) {
+            markResent(q, seq, end, at, tsVal);
+        }
+        // else: a copy of data already acknowledged; nothing is pending for it.
+    }
+
+    private static void markResent(SegmentQueue q, int from, int to, long at, int tsVal) {
+        for (int i = q.firstEndingAfter(from); i < q.size() && Seq.before(q.start(i), to); i++) {
+            q.resent(i, at, tsVal);
+        }
+    }
+
+    /**
+     * The peer's ACK of {@code f}'s data arrived at {@code at}. Returns the RTT sample
+     * in ns, or -1 when this ACK yields none.
+     */
+    static long onAck(Flow f, int ack, int sackCount, int[] sackLeft, int[] sackRight,
+                      boolean hasTs, int tsEcr, long at) {
+        if (!f.seqInit) return -1;
+        SegmentQueue q = f.queue;
+        long sent = -1;          // send time of the earliest newly acked once-sent segment
+        boolean ambiguous = false;
+        long tsSent = -1;        // send time of the copy TSecr names, if any
+
+        // An ACK of data never sent is invalid (RFC 793; Linux drops it too).
+        if (Seq.after(ack, f.sndUna) && !Seq.after(ack, f.sndNxt)) {
+            f.sndUna = ack;
+            while (!q.isEmpty() && Seq.after(ack, q.start(0))) {
+                long flags = q.flags(0);
+                boolean whole = !Seq.after(q.end(0), ack);
+                if ((flags & SegmentQueue.RETRANS) != 0) {
+                    ambiguous = true;
+                    if (tsSent < 0 && hasTs) tsSent = copyNamedBy(q, 0, tsEcr);
+                } else if ((flags & SegmentQueue.SACKED) == 0 && sent < 0) {
+                    sent = q.firstSent(0);
+                }
+                if (whole) {
+                    q.popFront();
+                } else {
+                    q.setStart(0, ack);
+                    q.addFlags(0, SAMPLED);
+                    break;
+                }
+            }
+        }
+
+        long sample = -1;
+        if (!ambiguous && sent >= 0) sample = at - sent;
+        else if (ambiguous && tsSent >= 0) sample = at - tsSent;
+
+        long sackSent = sackCount > 0 ? markSacked(f, q, sackCount, sackLeft, sackRight) : -1;
+        if (sample < 0 && sackSent >= 0) sample = at - sackSent;
+        return sample >= 0 ? sample : -1;
+    }
+
+    /** The send time of the copy of entry i whose TSval equals tsEcr, if exactly one does. */
+    private static long copyNamedBy(SegmentQueue q, int i, int tsEcr) {
+        int first = q.tsFirst(i), last = q.tsLast(i);
+        if (first == last) return -1;
+        if (tsEcr == last) return q.lastSent(i);
+        if (tsEcr == first) return q.firstSent(i);
+        return -1;
+    }
+
+    /**
+     * Marks remembered segments wholly inside a SACK block; returns the first send
+     * time of the earliest newly SACKed once-sent segment, or -1.
+     */
+    private static long markSacked(Flow f, SegmentQueue q, int n, int[] left, int[] right) {
+        long earliest = -1;
+        for (int b = 0; b < n; b++) {
+            int l = left[b], r = right[b];
+            // D-SACK and stale blocks lie at or below the cumulative ACK; a block past
+            // sndNxt is garbage.
+            if (!Seq.after(r, f.sndUna) || Seq.after(r, f.sndNxt) || !Seq.after(r, l)) continue;
+            for (int i = q.firstEndingAfter(l); i < q.size(); i++) {
+                if (Seq.before(q.start(i), l)) continue;   // not wholly inside
+                if (Seq.after(q.end(i), r)) break;
+                long flags = q.flags(i);
+                if ((flags & SegmentQueue.SACKED) != 0) continue;
+                q.addFlags(i, SegmentQueue.SACKED);
+                if ((flags & SegmentQueue.RETRANS) == 0) {
+                    long t = q.firstSent(i);
+                    if (earliest < 0 || t < earliest) earliest = t;
+                }
+            }
+        }
+        return earliest;
+    }
+}

@@ -1,0 +1,171 @@
+package io.gometro.report;
+
+import com.timgroup.statsd.StatsDClient;
+import io.gometro.flow.Flow;
+import io.gometro.flow.FlowListener;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Sends one capture's RTTs to DogStatsD at each flush tick, on the capture thread. One per
+ * instance (interface); they share one {@link StatsdSink}.
+ *
+ * <p>Gauges, in milliseconds, per (src ip, dst ip) pair, tagged {@code src:}, {@code dst:},
+ * {@code iface:} and the instance's tags:
+ * <ul>
+ * <li>{@code system.net.tcp.rtt}: the last sample of the pair's flow whose sample is the most recent;
+ * <li>{@code system.net.tcp.rtt.avg}: SRTT (RFC 6298), or with soften off ({@code -st=false})
+ *     the plain mean of the samples taken since the previous flush;
+ * <li>{@code system.net.tcp.rtt.jitter}: RTTVAR (RFC 6298).
+ * </ul>
+ * <b>Pair rule.</b> Several connections to one peer share one tag set, and a gauge keeps only one
+ * value per tag set and interval, so the flows of a pair are combined: avg and jitter are the
+ * means of the flows' values weighted by each flow's number of samples since the previous
+ * flush (with soften off that makes avg exactly the mean of all the pair's fresh samples).
+ *
+ * <p>Also, at every flush, gauges tagged {@code iface:} plus the instance tags:
+ * {@code go_metro.packets.processed}, {@code go_metro.packets.dropped} (kernel plus interface
+ * drops) and {@code go_metro.flows.active}, from the {@link CaptureCounters} supplier
+ * (totals since the capture started).
+ *
+ * <p>Names for tags come from the map given at construction (prepared at start); any other
+ * address is written as its IP. No name lookup happens here.
+ */
+public final class StatsdReporter implements FlowListener {
+    private static final Logger LOG = LogManager.getLogger(StatsdReporter.class);
+
+    public static final String RTT = "system.net.tcp.rtt";
+    public static final String RTT_AVG = "system.net.tcp.rtt.avg";
+    public static final String RTT_JITTER = "system.net.tcp.rtt.jitter";
+    public static final String PACKETS = "go_metro.packets.processed";
+    public static final String DROPPED = "go_metro.packets.dropped";
+    public static final String ACTIVE = "go_metro.flows.active";
+
+    private record Addr(long hi, long lo) {}
+
+    private record Pair(long srcHi, long srcLo, long dstHi, long dstLo) {}
+
+    /** One pair's flows in this flush. */
+    private static final class Agg {
+        long weight;              // fresh samples
+        double avgSum, jitterSum; // weighted by fresh samples, ns
+        long lastRtt;
+        long lastAt = Long.MIN_VALUE;
+        int flows;
+    }
+
+    private final StatsdSink sink;
+    private final String iface;
+    private final boolean soften;
+    private final Supplier<CaptureCounters> counters;
+    private final Map<Addr, String> names = new HashMap<>();
+    private final String[] opsTags;
+    private final List<String> instanceTags;
+
+    /**
+     * @param sink         the shared DogStatsD client
+     * @param iface        the interface name for the {@code iface:} tag
+     * @param instanceTags the instance's {@code tags}, sent as given
+     * @param names        address to name, for the src/dst tags (resolved at start, never here)
+     * @param soften       -st: avg is SRTT when true, the interval's mean when false
+     * @param counters     read at every flush, on the capture thread
+     */
+    public StatsdReporter(StatsdSink sink, String iface, List<String> instanceTags,
+                          Map<InetAddress, String> names, boolean soften, Supplier<CaptureCounters> counters) {
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.iface = Objects.requireNonNull(iface, "iface");
+        this.instanceTags = List.copyOf(instanceTags);
+        this.soften = soften;
+        this.counters = Objects.requireNonNull(counters, "counters");
+        names.forEach((a, n) -> this.names.put(new Addr(AddressText.hi(a), AddressText.lo(a)), n));
+        List<String> ops = new ArrayList<>();
+        ops.add("iface:" + iface);
+        ops.addAll(this.instanceTags);
+        this.opsTags = ops.toArray(String[]::new);
+    }
+
+    @Override
+    public void onFlush(long nowNanos, List<Flow> fresh) {
+        sink.retryIfDown();
+        sink.logErrors();
+        StatsDClient client = sink.client();
+
+        Map<Pair, Agg> pairs = new LinkedHashMap<>();
+        long samples = 0;
+        int flows = 0;
+        for (Flow f : fresh) {
+            int w = f.freshSamples();
+            if (w <= 0) continue;
+            flows++;
+            samples += w;
+            Agg a = pairs.computeIfAbsent(new Pair(f.srcHi(), f.srcLo(), f.dstHi(), f.dstLo()), k -> new Agg());
+            a.flows++;
+            a.weight += w;
+            a.avgSum += w * (soften ? f.srttNanos() : f.freshMeanNanos());
+            a.jitterSum += w * f.rttvarNanos();
+            if (f.lastSampleNanos() >= a.lastAt) {
+                a.lastAt = f.lastSampleNanos();
+                a.lastRtt = f.lastRttNanos();
+            }
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("iface {}: flow {} -> {}: {} new samples, last {} ms, srtt {} ms, rttvar {} ms, interval mean {} ms",
+                        iface, AddressText.endpoint(f.srcHi(), f.srcLo(), f.srcPort()),
+                        AddressText.endpoint(f.dstHi(), f.dstLo(), f.dstPort()), w, ms(f.lastRttNanos()),
+                        ms(f.srttNanos()), ms(f.rttvarNanos()), ms(f.freshMeanNanos()));
+            }
+        }
+
+        if (client != null) {
+            for (Map.Entry<Pair, Agg> e : pairs.entrySet()) {
+                Pair p = e.getKey();
+                Agg a = e.getValue();
+                String[] tags = pairTags(p);
+                client.gauge(RTT, ms(a.lastRtt), tags);
+                client.gauge(RTT_AVG, ms(a.avgSum / a.weight), tags);
+                client.gauge(RTT_JITTER, ms(a.jitterSum / a.weight), tags);
+            }
+        }
+
+        CaptureCounters c = counters.get();
+        if (client != null && c != null) {
+            client.gauge(PACKETS, c.packets(), opsTags);
+            client.gauge(DROPPED, c.dropped(), opsTags);
+            client.gauge(ACTIVE, c.activeFlows(), opsTags);
+        }
+
+        String packets = c == null ? "?" : c.packets() + " packets, " + c.dropped() + " dropped, " + c.activeFlows() + " active flows";
+        if (client != null) {
+            LOG.info("iface {}: reported {} pairs from {} flows, {} samples; {}", iface, pairs.size(), flows, samples, packets);
+        } else {
+            LOG.info("iface {}: DogStatsD at {} unavailable, {} pairs from {} flows ({} samples) not sent; {}",
+                    iface, sink.target(), pairs.size(), flows, samples, packets);
+        }
+    }
+
+    private String[] pairTags(Pair p) {
+        String[] tags = new String[3 + instanceTags.size()];
+        tags[0] = "src:" + name(p.srcHi(), p.srcLo());
+        tags[1] = "dst:" + name(p.dstHi(), p.dstLo());
+        tags[2] = "iface:" + iface;
+        for (int i = 0; i < instanceTags.size(); i++) tags[3 + i] = instanceTags.get(i);
+        return tags;
+    }
+
+    private String name(long hi, long lo) {
+        String n = names.get(new Addr(hi, lo));
+        return n != null ? n : AddressText.ip(hi, lo);
+    }
+
+    private static double ms(double nanos) {
+        return nanos / 1e6;
+    }
+}

@@ -1,0 +1,210 @@
+package io.gometro.report;
+
+import com.timgroup.statsd.NonBlockingStatsDClientBuilder;
+import com.timgroup.statsd.StatsDClient;
+import com.timgroup.statsd.TagsCardinality;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The one DogStatsD client of the process, shared by every capture thread (the client is
+ * thread-safe). Owns its creation, the retry when the host cannot be resolved, the count of
+ * send errors, and its close.
+ *
+ * <p>Nothing here blocks the caller for long: sends are queued to the client's own threads and
+ * dropped when its queue is full; a retry resolves the host on a short-lived background thread,
+ * at most one at a time, started at most once per {@link #retryIfDown()} call (once per flush).
+ *
+ * <p>The client is built with telemetry, aggregation and origin detection off and no constant
+ * tags, and with the address resolved here (so it never falls back to DD_AGENT_HOST or
+ * DD_DOGSTATSD_URL). java-dogstatsd-client 4.4.5 still adds {@code env:}, {@code service:},
+ * {@code version:} and {@code dd.internal.entity_id:} tags when DD_ENV, DD_SERVICE, DD_VERSION or
+ * DD_ENTITY_ID are set in the environment, and offers no switch for it; we warn when they are.
+ */
+public final class StatsdSink implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(StatsdSink.class);
+    private static final String[] TAGGING_ENV = {"DD_ENV", "DD_SERVICE", "DD_VERSION", "DD_ENTITY_ID"};
+
+    /** Host resolution, replaceable in tests to make a host become resolvable. */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress resolve(String host) throws UnknownHostException;
+    }
+
+    /** Errors the client reported since the last {@link #drainErrors()}; {@code first} may be null. */
+    public record SendErrors(long count, Exception first) {}
+
+    private final String host;
+    private final int port;
+    private final Resolver resolver;
+    private volatile StatsDClient client;
+    private volatile boolean closed;
+    private final AtomicBoolean connecting = new AtomicBoolean();
+    private final AtomicLong attempts = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicReference<Exception> firstError = new AtomicReference<>();
+
+    /**
+     * Tries once now, resolving the host on the calling thread (call it at start, not on a capture
+     * thread); if the host does not resolve, logs it and leaves the retry to the flushes.
+     */
+    public StatsdSink(String host, int port) {
+        this(host, port, InetAddress::getByName);
+    }
+
+    StatsdSink(String host, int port, Resolver resolver) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("statsd_port " + port + " is out of range: use 1-65535 (default 8125)");
+        }
+        this.host = host;
+        this.port = port;
+        this.resolver = resolver;
+        for (String v : TAGGING_ENV) {
+            String val = System.getenv(v);
+            if (val != null && !val.isBlank()) {
+                LOG.warn("environment variable {}={} makes the DogStatsD client add a tag to every metric; "
+                        + "unset it in go-metro's environment to stop this", v, val);
+            }
+        }
+        connect(true);
+    }
+
+    /** {@code HOST:PORT} as configured. */
+    public String target() {
+        return host + ":" + port;
+    }
+
+    /** The client, or null while the host is unresolved (or after close). */
+    public StatsDClient client() {
+        return client;
+    }
+
+    /** Creation attempts so far, the one at construction included. */
+    public long attempts() {
+        return attempts.get();
+    }
+
+    /**
+     * Called once per flush: without a client, starts one background attempt to create it
+     * unless one is already running. Never blocks.
+     */
+    public void retryIfDown() {
+        if (client != null || closed || !connecting.compareAndSet(false, true)) return;
+        Thread t = new Thread(() -> {
+            try {
+                connect(false);
+            } finally {
+                connecting.set(false);
+            }
+        }, "go-metro-statsd-connect");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void connect(boolean first) {
+        attempts.incrementAndGet();
+        SocketAddress addr;
+        try {
+            addr = new InetSocketAddress(resolver.resolve(host), port);
+        } catch (UnknownHostException | SecurityException e) {
+            if (first) {
+                LOG.error("DogStatsD host '{}' (statsd_ip) cannot be resolved: {}; capture goes on without "
+                        + "sending metrics and retries at each flush; fix statsd_ip in the config", host, e.getMessage());
+            } else {
+                LOG.warn("DogStatsD host '{}' (statsd_ip) still cannot be resolved: {}", host, e.getMessage());
+            }
+            return;
+        }
+        try {
+            StatsDClient c = new NonBlockingStatsDClientBuilder()
+                    .addressLookup(() -> addr)
+                    .blocking(false)
+                    .enableTelemetry(false)
+                    // no aggregation: each gauge leaves at its flush, and close() has nothing held back
+                    .enableAggregation(false)
+                    .originDetectionEnabled(false)
+                    .tagsCardinality(TagsCardinality.DEFAULT)
+                    .constantTags()
+                    .errorHandler(this::onError)
+                    .build();
+            synchronized (this) {
+                if (closed) {
+                    c.stop();
+                    return;
+                }
+                client = c;
+            }
+            if (!first) LOG.info("DogStatsD at {} ({}) resolved; sending metrics", target(), addr);
+        } catch (RuntimeException e) {
+            LOG.warn("DogStatsD client for {} could not be created: {}; retrying at the next flush", target(), e.toString());
+        }
+    }
+
+    // Called on the client's sender/processor threads.
+    private void onError(Exception e) {
+        firstError.compareAndSet(null, e);
+        errors.incrementAndGet();
+    }
+
+    /** Send errors counted and not yet drained (for tests). */
+    long pendingErrors() {
+        return errors.get();
+    }
+
+    /** True while a background creation attempt runs (for tests). */
+    boolean retrying() {
+        return connecting.get();
+    }
+
+    /** Send errors since the previous call, or null if none. */
+    public SendErrors drainErrors() {
+        long n = errors.getAndSet(0);
+        Exception first = firstError.getAndSet(null);
+        if (n == 0 && first == null) return null;
+        return new SendErrors(Math.max(n, 1), first);
+    }
+
+    /** Logs the send errors since the last call, in one line, if there were any. */
+    public void logErrors() {
+        SendErrors e = drainErrors();
+        if (e != null) {
+            LOG.warn("DogStatsD at {}: {} send errors since the last flush: {}", target(), e.count(), String.valueOf(e.first()));
+        }
+    }
+
+    /**
+     * Lets the client's threads send what is queued (for at most {@code graceMillis}), then stops it.
+     * The non-blocking client stops its threads at once on close, dropping what is still queued;
+     * its workers poll every 10 ms, so a short grace delivers the last flush.
+     */
+    public void close(long graceMillis) {
+        StatsDClient c;
+        synchronized (this) {
+            closed = true;
+            c = client;
+            client = null;
+        }
+        if (c == null) return;
+        try {
+            Thread.sleep(Math.max(0, graceMillis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        c.stop();
+        logErrors();
+    }
+
+    /** {@link #close(long)} with a 200 ms grace. */
+    @Override
+    public void close() {
+        close(200);
+    }
+}

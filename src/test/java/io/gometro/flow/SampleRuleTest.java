@@ -1,0 +1,167 @@
+package io.gometro.flow;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The sample rule on hand-made sequences: each case is one line of SampleRule's header. */
+class SampleRuleTest {
+    private static final long MS = 1_000_000L;
+    private static final int[] NO_SACK = new int[4];
+
+    private final Flow f = new Flow(0, 0, 1, 1000, 0, 2, 80, 64);
+
+    private long ack(int ack, long atMs) {
+        return SampleRule.onAck(f, ack, 0, NO_SACK, NO_SACK, false, 0, atMs * MS);
+    }
+
+    private long sack(int ack, long atMs, int l, int r) {
+        return SampleRule.onAck(f, ack, 1, new int[] {l, 0, 0, 0}, new int[] {r, 0, 0, 0}, false, 0, atMs * MS);
+    }
+
+    @Test
+    void requestResponseIsMatchedOnTheEndSequence() {
+        SampleRule.onSend(f, 1000, 143, 0, 0);          // one request, no other segment
+        assertEquals(73 * MS, ack(1143, 73));           // the ACK names the end: go-metro missed this
+    }
+
+    @Test
+    void synAndFinCountOneSequenceNumberEach() {
+        SampleRule.onSend(f, 5000, 1, 0, 0);            // SYN
+        assertEquals(72 * MS, ack(5001, 72));
+        SampleRule.onSend(f, 5001, 1, 100 * MS, 0);     // FIN
+        assertEquals(75 * MS, ack(5002, 175));
+    }
+
+    @Test
+    void cumulativeAckSamplesTheEarliestNewlyAckedSegment() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 100, 100, 5 * MS, 0);
+        SampleRule.onSend(f, 200, 100, 10 * MS, 0);
+        // One late ACK covers all three: the sample comes from the first, not the last.
+        assertEquals(40 * MS, ack(300, 40));
+        assertEquals(0, f.pendingSegments());
+    }
+
+    @Test
+    void duplicateAckYieldsNothing() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 100, 100, 1 * MS, 0);
+        assertEquals(20 * MS, ack(100, 20));
+        assertEquals(-1, ack(100, 21));
+        assertEquals(-1, ack(100, 22));
+    }
+
+    @Test
+    void ackOfUnsentDataIsIgnored() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        assertEquals(-1, ack(5000, 20));
+        assertEquals(1, f.pendingSegments());
+        assertEquals(20 * MS, ack(100, 20));
+    }
+
+    @Test
+    void karnRetransmittedSegmentYieldsNoSample() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 0, 100, 200 * MS, 0);      // RTO retransmission
+        assertEquals(-1, ack(100, 230));
+    }
+
+    @Test
+    void ackCoveringRetransmittedAndFreshDataYieldsNoCumulativeSample() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 100, 100, 1 * MS, 0);
+        SampleRule.onSend(f, 0, 100, 200 * MS, 0);
+        assertEquals(-1, ack(200, 230));                // Linux: FLAG_RETRANS_DATA_ACKED
+    }
+
+    @Test
+    void tsecrNamesTheRetransmittedCopy() {
+        SampleRule.onSend(f, 0, 100, 0, 1000);
+        SampleRule.onSend(f, 0, 100, 200 * MS, 1200);
+        long rtt = SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1200, 230 * MS);
+        assertEquals(30 * MS, rtt);
+    }
+
+    @Test
+    void tsecrNamesTheOriginalCopyOfASpuriousRetransmission() {
+        SampleRule.onSend(f, 0, 100, 0, 1000);
+        SampleRule.onSend(f, 0, 100, 200 * MS, 1200);
+        long rtt = SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 250 * MS);
+        assertEquals(250 * MS, rtt);
+    }
+
+    @Test
+    void tsecrMatchingNoCopyYieldsNothing() {
+        SampleRule.onSend(f, 0, 100, 0, 1000);
+        SampleRule.onSend(f, 0, 100, 200 * MS, 1200);
+        assertEquals(-1, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 999, 230 * MS));
+    }
+
+    @Test
+    void newSackSamplesTheEarliestNewlySackedSegment() {
+        SampleRule.onSend(f, 0, 100, 0, 0);             // lost
+        SampleRule.onSend(f, 100, 100, 2 * MS, 0);
+        SampleRule.onSend(f, 200, 100, 4 * MS, 0);
+        assertEquals(20 * MS, sack(0, 22, 100, 200));   // dup ACK with new SACK: 22 - 2
+        assertEquals(-1, sack(0, 23, 100, 200));        // same SACK again: nothing new
+        assertEquals(20 * MS, sack(0, 24, 100, 300));   // newly SACKs [200,300): 24 - 4
+    }
+
+    @Test
+    void cumulativeAckAfterSackSkipsSackedSegments() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 100, 100, 2 * MS, 0);
+        sack(0, 22, 100, 200);
+        SampleRule.onSend(f, 0, 100, 30 * MS, 0);       // fast retransmit
+        assertEquals(-1, ack(200, 55));                 // retransmitted + SACKed: nothing
+    }
+
+    @Test
+    void dsackBelowTheAckIsIgnored() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 100, 100, 1 * MS, 0);
+        assertEquals(20 * MS, ack(100, 20));
+        assertEquals(-1, sack(100, 21, 0, 100));        // D-SACK of acked data
+    }
+
+    @Test
+    void partialAckOfALargeSegmentSamplesOnce() {
+        SampleRule.onSend(f, 0, 64_000, 0, 0);          // TSO super-segment as captured on the host
+        assertEquals(30 * MS, ack(2_896, 30));
+        assertEquals(-1, ack(5_792, 31));
+        assertEquals(-1, ack(64_000, 35));
+        assertEquals(0, f.pendingSegments());
+    }
+
+    @Test
+    void repacketizedRetransmissionCarryingNewDataIsAmbiguous() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 50, 100, 200 * MS, 0);     // resends 50..100 and adds 100..150
+        assertEquals(-1, ack(150, 230));
+    }
+
+    @Test
+    void sequenceNumbersWrapAround() {
+        int seq = -50;                                  // 0xFFFFFFCE
+        SampleRule.onSend(f, seq, 100, 0, 0);
+        assertEquals(18 * MS, ack(seq + 100, 18));
+    }
+
+    @Test
+    void pendingSegmentsStayBoundedAndOverflowIsNeverMisattributed() {
+        Flow small = new Flow(0, 0, 1, 1, 0, 2, 2, 8);
+        for (int i = 0; i < 100; i++) SampleRule.onSend(small, i * 10, 10, i * MS, 0);
+        assertEquals(8, small.pendingSegments());
+        // The first seven entries are exact; the eighth swallowed the rest.
+        assertEquals(50 * MS, SampleRule.onAck(small, 70, 0, NO_SACK, NO_SACK, false, 0, 50 * MS));
+        assertEquals(-1, SampleRule.onAck(small, 1000, 0, NO_SACK, NO_SACK, false, 0, 200 * MS));
+    }
+
+    @Test
+    void gapInTheCaptureStillSamplesFromWhatWasSeen() {
+        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 200, 100, 2 * MS, 0);      // [100,200) was not captured
+        assertEquals(21 * MS, ack(300, 21));
+    }
+}

@@ -1,0 +1,102 @@
+package io.gometro.report;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A real UDP socket on 127.0.0.1 (ephemeral port) that parses the DogStatsD lines it receives. */
+final class UdpStatsd implements AutoCloseable {
+    /** One received gauge: {@code name:value|g|#tag1,tag2}. */
+    record Gauge(String name, double value, Set<String> tags) {}
+
+    private final DatagramSocket socket;
+    private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final Thread reader;
+
+    UdpStatsd() throws Exception {
+        socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        socket.setSoTimeout(100);
+        reader = new Thread(this::read, "test-udp-statsd");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    int port() {
+        return socket.getLocalPort();
+    }
+
+    private void read() {
+        byte[] buf = new byte[65536];
+        while (!socket.isClosed()) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                socket.receive(p);
+            } catch (SocketTimeoutException e) {
+                continue;
+            } catch (Exception e) {
+                return;
+            }
+            String s = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+            for (String line : s.split("\n")) if (!line.isEmpty()) lines.add(line);
+        }
+    }
+
+    static Gauge parse(String line) {
+        String[] parts = line.split("\\|");
+        if (parts.length < 2 || !parts[1].equals("g")) throw new AssertionError("not a gauge: " + line);
+        int colon = parts[0].lastIndexOf(':');
+        Set<String> tags = new TreeSet<>();
+        for (int i = 2; i < parts.length; i++) {
+            if (!parts[i].startsWith("#")) throw new AssertionError("unexpected field '" + parts[i] + "' in " + line);
+            tags.addAll(Arrays.asList(parts[i].substring(1).split(",")));
+        }
+        return new Gauge(parts[0].substring(0, colon), Double.parseDouble(parts[0].substring(colon + 1)), tags);
+    }
+
+    /** Waits (at most 5 s) until {@code n} gauges have arrived; returns them. */
+    List<Gauge> await(int n) throws InterruptedException {
+        List<Gauge> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (got.size() < n) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new AssertionError("got " + got.size() + " gauges of " + n + ": " + got);
+            String l = lines.poll(left, TimeUnit.NANOSECONDS);
+            if (l != null) got.add(parse(l));
+        }
+        return got;
+    }
+
+    /** Everything that arrives within {@code millis}. */
+    List<Gauge> drain(long millis) throws InterruptedException {
+        List<Gauge> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            String l = lines.poll(left, TimeUnit.NANOSECONDS);
+            if (l != null) got.add(parse(l));
+        }
+        return got;
+    }
+
+    static Gauge only(List<Gauge> gs, Predicate<Gauge> p) {
+        List<Gauge> m = gs.stream().filter(p).toList();
+        if (m.size() != 1) throw new AssertionError("expected exactly one match, got " + m + " in " + gs);
+        return m.get(0);
+    }
+
+    @Override
+    public void close() throws Exception {
+        socket.close();
+        reader.join(2000);
+    }
+}
