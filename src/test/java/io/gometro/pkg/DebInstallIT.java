@@ -46,6 +46,7 @@ class DebInstallIT {
     boolean hadDdAgentUser, hadDdAgentGroup, hadEtcDdAgent, hadLogDir;
     String originalAgentConf;
     Process server;
+    Process client;
     DatagramSocket statsd;
 
     @BeforeAll
@@ -331,18 +332,22 @@ class DebInstallIT {
                 "timeout 300 python3 -m http.server --bind " + peerIp + " 18080 >/dev/null 2>&1 & "
                         + "sleep 1; exec timeout 290 sh -c 'while :; do sleep 0.2; done'")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        new ProcessBuilder("timeout", "290", "sh", "-c",
+        client = new ProcessBuilder("timeout", "290", "sh", "-c",
                 "sleep 2; while :; do curl -s -o /dev/null --max-time 2 http://" + peerIp + ":18080/ ; sleep 0.2; done")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     void stopTraffic() {
-        Sh.run(10, "pkill", "-f", "http://" + peerIp + ":18080/");
+        for (Process p : new Process[] {client}) {
+            if (p != null) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+            }
+        }
         if (server != null) {
             server.descendants().forEach(ProcessHandle::destroy);
             server.destroy();
         }
-        Sh.run(10, "ip", "netns", "pids", ns);
         Sh.sh(10, "for p in $(ip netns pids " + ns + " 2>/dev/null); do kill $p; done");
         Sh.run(10, "ip", "link", "del", vethHost);
         Sh.run(10, "ip", "netns", "del", ns);
