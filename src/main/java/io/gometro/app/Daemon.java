@@ -31,13 +31,27 @@ final class Daemon {
 
     private Daemon() {}
 
-    static int run(Flags flags) throws InterruptedException {
+    /** {@code args}: the user's arguments, for the process title. */
+    static int run(Flags flags, List<String> args) throws InterruptedException {
+        // Only under the launcher (it sets gometro.home): a plain `java -cp` keeps its command line.
+        if (System.getProperty("gometro.home") != null) ProcessTitle.set("go-metro", args);
+        // First thing, so a stop signal is honoured in every phase, the missing-config wait too.
+        Shutdown shutdown = new Shutdown();
+        shutdown.installSignalHandlers();
+        int code = run(flags, shutdown);
+        // The last line says why we stopped (supervisord only sees the exit code).
+        if (shutdown.requested()) LOG.info("go-metro stopped ({}), exit code {}", shutdown.reason(), code);
+        else LOG.info("go-metro stopped, exit code {}", code);
+        return code;
+    }
+
+    private static int run(Flags flags, Shutdown shutdown) throws InterruptedException {
         GoMetroConfig cfg;
         try {
             cfg = ConfigLoader.load(flags.cfg());
         } catch (ConfigMissingException e) {
             LOG.error("{}; waiting {} s before exiting", e.getMessage(), MISSING_CONFIG_WAIT_MILLIS / 1000);
-            Thread.sleep(MISSING_CONFIG_WAIT_MILLIS);
+            shutdown.await(MISSING_CONFIG_WAIT_MILLIS);
             return 0;
         } catch (ConfigException e) {
             LOG.error(e.getMessage());
@@ -47,9 +61,6 @@ final class Daemon {
         for (String w : cfg.warnings()) LOG.warn(w);
         LOG.info("go-metro {} starting: config {}, {} instance(s), DogStatsD {}:{}",
                 Version.get(), cfg.file(), cfg.instances().size(), cfg.statsdHost(), cfg.statsdPort());
-
-        Shutdown shutdown = new Shutdown();
-        shutdown.installSignalHandlers();
 
         StatsdSink sink = new StatsdSink(cfg.statsdHost(), cfg.statsdPort());
         List<Sniffer> sniffers = new ArrayList<>();

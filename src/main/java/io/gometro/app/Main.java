@@ -33,10 +33,19 @@ public final class Main {
             return 0;
         }
         if (flags.analysis()) {
+            // Under the launcher the stop signals arrive blocked (lib/sigblock); the
+            // analyzer has no signal thread, so let Ctrl-C kill it the ordinary way.
+            if (StopSignals.blockedInThisThread()) {
+                try {
+                    StopSignals.setBlockedInThisThread(false);
+                } catch (Throwable ignored) {
+                    // stays blocked: the analysis still ends on its own at the end of the file
+                }
+            }
             return Analyze.run(flags.pcap().orElseThrow().toString(), flags.local(), flags.json(),
                     flags.filter(), System.out, System.err);
         }
         LogSetup.boot();
-        return Daemon.run(flags);
+        return Daemon.run(flags, java.util.List.of(args));
     }
 }

@@ -8,8 +8,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's stop request. SIGTERM, SIGINT, SIGHUP and SIGQUIT all ask for a clean
- * stop (a last flush, then exit 0), as go-metro did. The launcher runs the JVM with
- * -Xrs so that SIGQUIT is ours rather than the JVM's thread dump.
+ * stop (a last flush, then exit 0), as go-metro did.
+ *
+ * <p>Under the launcher the four are blocked in every thread (lib/sigblock, -Xrs) and
+ * one daemon thread takes them with sigtimedwait ({@link StopSignals}); that is how
+ * SIGQUIT is ours rather than the JVM's thread dump. Started any other way (plain
+ * {@code java -cp}, tests) the JVM's sun.misc.Signal handlers serve TERM, INT and HUP.
  */
 final class Shutdown {
     private static final Logger LOG = LogManager.getLogger(Shutdown.class);
@@ -17,12 +21,17 @@ final class Shutdown {
 
     private final CountDownLatch latch = new CountDownLatch(1);
     private volatile boolean requested;
+    private volatile String reason = "not requested";
 
     boolean requested() { return requested; }
+
+    /** Why the stop was asked for: "received SIGTERM", "a capture failed"... */
+    String reason() { return reason; }
 
     void request(String why) {
         if (requested) return;
         requested = true;
+        reason = why;
         LOG.info("{}: stopping after a last flush", why);
         latch.countDown();
     }
@@ -33,6 +42,19 @@ final class Shutdown {
     }
 
     void installSignalHandlers() {
+        if (StopSignals.blockedInThisThread()) {
+            try {
+                StopSignals.Waiter waiter = new StopSignals.Waiter();
+                Thread t = new Thread(() -> takeSignals(waiter), "signals");
+                t.setDaemon(true); // parked in sigtimedwait; must not hold the JVM up at exit
+                t.start();
+                return;
+            } catch (Throwable e) {
+                // Blocked yet no waiter: the signals would only pile up, so say so loudly.
+                LOG.error("cannot wait for stop signals ({}); SIGTERM will not stop go-metro, use SIGKILL", e.toString());
+                return;
+            }
+        }
         for (String name : SIGNALS) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> request("received SIG" + s.getName()));
@@ -40,6 +62,17 @@ final class Shutdown {
                 // Without -Xrs the JVM keeps SIGQUIT for thread dumps; the others still work.
                 LOG.debug("SIG{} stays with the JVM: {}", name, e.getMessage());
             }
+        }
+    }
+
+    private void takeSignals(StopSignals.Waiter waiter) {
+        try {
+            while (true) {
+                int sig = waiter.take(3_600_000);
+                if (sig > 0) request("received " + StopSignals.name(sig));
+            }
+        } catch (Throwable e) {
+            LOG.error("stop signals can no longer be taken: {}", e.toString());
         }
     }
 }
