@@ -17,7 +17,7 @@
  *
  * Also sets argv[0], which POSIX sh (dash) cannot do (no `exec -a`).
  *
- * Built static (scripts/build-tree): no glibc symbol versions to satisfy, so
+ * Built static-pie (scripts/build-tree): no glibc symbol versions to satisfy, so
  * it runs on any x86_64 Linux the bundled runtime runs on (glibc >= 2.17).
  */
 #include <errno.h>

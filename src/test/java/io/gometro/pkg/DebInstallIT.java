@@ -147,10 +147,12 @@ class DebInstallIT {
         Sh.run(30, "supervisord", "-c", AGENT_CONF.toString()).ok("supervisord");
         long pid = waitRunning(20);
         assertEquals("dd-agent", Sh.run(5, "ps", "-o", "user=", "-p", Long.toString(pid)).out().trim());
+        // issue 3: the documented command line, not the JVM's (supervisord strips the quotes)
         String args = Sh.run(5, "ps", "-o", "args=", "-p", Long.toString(pid)).out().trim();
-        assertTrue(args.startsWith("go-metro "), "ps shows: " + args);
+        assertEquals("go-metro -cfg=" + CFG, args, "ps shows: " + args);
         assertEquals("go-metro", Sh.run(5, "ps", "-o", "comm=", "-p", Long.toString(pid)).out().trim());
         assertTrue(Sh.run(5, "pgrep", "-x", "go-metro").out().contains(Long.toString(pid)));
+        assertTrue(Sh.run(5, "pgrep", "-f", "^go-metro -cfg=" + CFG + "$").out().contains(Long.toString(pid)));
         List<String> got = receive(45);
         assertTrue(got.stream().anyMatch(d -> d.contains("system.net.tcp.rtt") && d.contains("dst:")), "datagrams: " + got);
         assertTrue(Files.size(LOG) > 0, "the log gets lines");

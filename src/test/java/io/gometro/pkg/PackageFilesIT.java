@@ -69,6 +69,7 @@ class PackageFilesIT {
         String files = Sh.run(30, "dpkg-deb", "-c", deb.toString()).ok("dpkg-deb -c").out();
         assertTrue(files.matches("(?s).*-rwxr-xr-x root/root .* \\./opt/go-metro/runtime/bin/java\\n.*"), files);
         assertTrue(files.contains("./opt/go-metro/runtime/bin/go-metro -> java"), files);
+        assertTrue(files.matches("(?s).*-rwxr-xr-x root/root .* \\./opt/go-metro/lib/sigblock\n.*"), grep(files, "lib/sigblock"));
         assertFalse(files.contains("./etc/dd-agent/conf.d/go-metro.yaml\n"), "the user's go-metro.yaml is never shipped");
     }
 
@@ -91,7 +92,40 @@ class PackageFilesIT {
         String files = Sh.run(30, "rpm", "-qlvp", rpm.toString()).ok("rpm -qlvp").out();
         assertTrue(files.matches("(?s).*-rwxr-xr-x\\s+1 root\\s+root\\s+\\d+ .*/opt/go-metro/runtime/bin/java\\n.*"), grep(files, "bin/"));
         assertTrue(files.contains("/opt/go-metro/runtime/bin/go-metro -> java"), grep(files, "bin/"));
+        assertTrue(files.matches("(?s).*-rwxr-xr-x\\s+1 root\\s+root\\s+\\d+ .*/opt/go-metro/lib/sigblock\n.*"), grep(files, "lib/sigblock"));
         assertTrue(files.contains("/etc/logrotate.d/go-metro"));
+    }
+
+    /**
+     * lib/sigblock (the launcher's exec helper) is static: no interpreter, no NEEDED
+     * libraries, no glibc symbol versions, so it runs wherever the runtime does
+     * (glibc 2.17); and it blocks exactly HUP, INT, QUIT and TERM for what it runs.
+     */
+    @Test
+    void sigblockIsStaticAndBlocksTheFourStopSignals() {
+        String sb = TREE.resolve("lib/sigblock").toString();
+        String headers = Sh.run(10, "objdump", "-p", sb).ok("objdump -p").out();
+        assertFalse(headers.contains("NEEDED"), headers);
+        assertFalse(headers.contains("INTERP"), headers);
+        assertFalse(headers.contains("GLIBC_"), headers);
+        String file = Sh.run(10, "file", "-b", sb).ok("file").out();
+        assertTrue(file.contains("static-pie linked"), file);
+        // blocked 1,2,3,15 = 0x4007; their dispositions reset even when the caller ignored INT/QUIT
+        Sh.Result r = Sh.sh(10, "trap '' INT QUIT; exec " + sb + " /bin/grep grep -E '^Sig(Blk|Ign):' /proc/self/status");
+        Sh.Result base = Sh.sh(10, "trap '' INT QUIT; exec /bin/grep -E '^Sig(Blk|Ign):' /proc/self/status");
+        assertEquals(0L, mask(base.out(), "SigBlk") & (1L << 14), "TERM is not blocked to begin with: " + base.out());
+        assertEquals(mask(base.out(), "SigBlk") | 0x4007L, mask(r.out(), "SigBlk"), r.out());
+        assertEquals(0L, mask(r.out(), "SigIgn") & 0x4007L, r.out());
+        assertEquals(2, Sh.run(10, sb).exit(), "usage");
+        Sh.Result missing = Sh.run(10, sb, "/nonexistent/java", "go-metro");
+        assertEquals(127, missing.exit());
+        assertTrue(missing.out().contains("cannot execute /nonexistent/java"), missing.out());
+    }
+
+    static long mask(String status, String key) {
+        String line = Arrays.stream(status.split("\n")).filter(l -> l.startsWith(key + ":")).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + key + " in\n" + status));
+        return Long.parseUnsignedLong(line.substring(key.length() + 1).strip(), 16);
     }
 
     static String grep(String s, String needle) {
