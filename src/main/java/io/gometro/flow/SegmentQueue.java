@@ -60,15 +60,14 @@ final class SegmentQueue {
      * the merged range yields no sample rather than a wrong one.
      */
     void append(int start, int end, long at, int tsVal, long flags) {
-        if (size == capacity()) {
-            if (size < max) grow();
-            else {
-                int s = slot(size - 1);
-                e[s] = (e[s] & 0xffff_ffff_0000_0000L) | (end & 0xffff_ffffL);
-                e[s + 3] |= NO_SAMPLE;
-                return;
-            }
+        // The bound is max itself, not the power-of-two capacity above it.
+        if (size >= max) {
+            int s = slot(size - 1);
+            e[s] = (e[s] & 0xffff_ffff_0000_0000L) | (end & 0xffff_ffffL);
+            e[s + 3] |= NO_SAMPLE;
+            return;
         }
+        if (size == capacity()) grow();
         int s = slot(size);
         e[s] = ((long) start << 32) | (end & 0xffff_ffffL);
         e[s + 1] = at;
