@@ -9,6 +9,7 @@ import io.gometro.flow.TrackerConfig;
 import io.gometro.report.AnalysisReport;
 
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.util.List;
 
 /**
@@ -21,26 +22,9 @@ final class Analyze {
     private Analyze() {}
 
     /** Returns the process exit code. */
-    static int run(String pcap, List<String> locals, boolean json, String filter,
+    static int run(String pcap, List<InetAddress> locals, boolean json, String filter,
                    PrintStream out, PrintStream err) {
-        LocalPolicy local;
-        if (locals.isEmpty()) {
-            local = LocalPolicy.everyone();
-        } else {
-            long[] pairs = new long[locals.size() * 2];
-            for (int i = 0; i < locals.size(); i++) {
-                long[] a;
-                try {
-                    a = Addresses.parse(locals.get(i).trim());
-                } catch (IllegalArgumentException e) {
-                    err.println("go-metro: -local: \"" + locals.get(i) + "\" is not an IP address; give -local=IP[,IP...]");
-                    return 2;
-                }
-                pairs[2 * i] = a[0];
-                pairs[2 * i + 1] = a[1];
-            }
-            local = LocalPolicy.of(pairs);
-        }
+        LocalPolicy local = locals.isEmpty() ? LocalPolicy.everyone() : LocalPolicy.of(Addresses.pairs(locals));
 
         TrackerConfig d = TrackerConfig.defaults();
         // No periodic flush is needed: flows are printed as they leave the table.

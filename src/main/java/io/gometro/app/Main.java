@@ -1,7 +1,42 @@
 package io.gometro.app;
 
+import io.gometro.config.ConfigMissingException;
+
+/**
+ * Entry point. Go-style flags; {@code -pcap} selects analysis mode, otherwise the
+ * daemon runs. Exit codes: 0 ok, 1 failure, 2 bad flags (as Go's flag package).
+ */
 public final class Main {
+    private Main() {}
+
     public static void main(String[] args) {
-        System.out.println("go-metro");
+        int code;
+        try {
+            code = run(args);
+        } catch (InterruptedException e) {
+            code = 1;
+        }
+        LogSetup.shutdown();
+        System.exit(code);
+    }
+
+    static int run(String[] args) throws InterruptedException {
+        Flags flags;
+        try {
+            flags = Flags.parse(args);
+        } catch (FlagException e) {
+            e.print(System.err);
+            return e.exitCode();
+        }
+        if (flags.version()) {
+            System.out.println("go-metro " + Version.get() + " (Java " + Runtime.version() + ")");
+            return 0;
+        }
+        if (flags.analysis()) {
+            return Analyze.run(flags.pcap().orElseThrow().toString(), flags.local(), flags.json(),
+                    flags.filter(), System.out, System.err);
+        }
+        LogSetup.boot();
+        return Daemon.run(flags);
     }
 }

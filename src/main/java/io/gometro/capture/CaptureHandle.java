@@ -1,47 +1,303 @@
 package io.gometro.capture;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.function.BooleanSupplier;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * One open libpcap handle, live or offline. pcap4j opens, configures, filters and
  * reports statistics; the packet loop reads the same pcap_t through a direct FFM
  * binding of pcap_next_ex, with no per-packet allocation.
  *
- * <p>STUB: the capture helper implements this class; the method set is the contract.
+ * <p>Why not pcap4j's own reads: each getNextRawPacketEx call allocates JNA structures
+ * (~0.3 M packets/s here), its loop with a RawPacketListener copies every packet into a
+ * byte[] (~0.9 M/s); the FFM loop reads libpcap's buffer in place (several M/s).
+ *
+ * <p>Not thread-safe: open, loop and close from the capture thread. Never close while
+ * {@link #loop} runs; make it return through {@code stop} first.
  */
 public final class CaptureHandle implements AutoCloseable {
     /** Why {@link #loop} returned. */
     public enum End { EOF, STOPPED, ERROR }
 
-    public static CaptureHandle openLive(String iface, int snaplen, int readTimeoutMillis, int bufferBytes)
-            throws CaptureException { throw new UnsupportedOperationException(); }
+    /**
+     * All of native memory as one segment: packet headers and data are read at absolute
+     * addresses through it, so the loop never creates a MemorySegment per packet.
+     */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-    public static CaptureHandle openOffline(String path) throws CaptureException {
-        throw new UnsupportedOperationException();
+    /** pcap_get_tstamp_precision values. */
+    private static final int PCAP_TSTAMP_PRECISION_NANO = 1;
+    /** pcap_activate's PCAP_ERROR_NO_SUCH_DEVICE and PCAP_ERROR_PERM_DENIED. */
+    private static final int PCAP_ERROR_NO_SUCH_DEVICE = -5, PCAP_ERROR_PERM_DENIED = -8;
+    private static final short POLLIN = 1;
+
+    private static final Field HANDLE_POINTER;
+
+    static {
+        // pcap4j keeps its pcap_t* in a private JNA Pointer; on the class path reflection can read it.
+        try {
+            Class<?> c = Class.forName("org.pcap4j.core.PcapHandle", false, CaptureHandle.class.getClassLoader());
+            HANDLE_POINTER = c.getDeclaredField("handle");
+            HANDLE_POINTER.setAccessible(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError("pcap4j PcapHandle.handle not accessible: " + e);
+        }
     }
 
-    /** Compiles and installs a BPF filter. */
-    public void setFilter(String bpf) throws CaptureException { throw new UnsupportedOperationException(); }
+    private final org.pcap4j.core.PcapHandle pcap4j;
+    private final String source;          // interface or file, for messages
+    private final boolean live;
+    private final int linkType;
+    private final long tsMultiplier;      // 1 when libpcap gives ns, 1000 when µs
+    private final MethodHandle nextEx;
+    private final Arena arena;
+    private final MemorySegment pcapT;    // the pcap_t*, as an FFM address
+    private final MethodHandle poll;
+    private final MemorySegment pollFd;   // struct pollfd {int fd; short events; short revents}, live only
+    private final int pollTimeoutMillis;
+    private final MemorySegment hdrOut;   // struct pcap_pkthdr ** out-parameter
+    private final MemorySegment dataOut;  // const u_char ** out-parameter
+    private final long hdrOutAddr, dataOutAddr;
+    private String lastError;
+    private boolean closed;
+
+    private CaptureHandle(org.pcap4j.core.PcapHandle h, String source, boolean live, int readTimeoutMillis,
+                          Libpcap lib) throws CaptureException {
+        this.pcap4j = h;
+        this.source = source;
+        this.live = live;
+        this.linkType = h.getDlt().value();
+        long addr;
+        try {
+            addr = com.sun.jna.Pointer.nativeValue((com.sun.jna.Pointer) HANDLE_POINTER.get(h));
+        } catch (IllegalAccessException e) {
+            h.close();
+            throw new IllegalStateException("cannot read pcap4j's pcap_t pointer", e);
+        }
+        this.pcapT = MemorySegment.ofAddress(addr);
+        this.tsMultiplier = precision(lib, pcapT) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+        this.nextEx = lib.nextEx;
+        this.arena = Arena.ofShared();
+        MemorySegment outs = arena.allocate(16, 8);
+        this.hdrOut = outs.asSlice(0, 8);
+        this.dataOut = outs.asSlice(8, 8);
+        this.hdrOutAddr = hdrOut.address();
+        this.dataOutAddr = dataOut.address();
+        this.poll = lib.poll;
+        this.pollTimeoutMillis = readTimeoutMillis;
+        if (live) {
+            // With TPACKET_V3 (libpcap's default on Linux) the kernel only hands over a block once it
+            // holds a packet, so on a quiet link a blocking pcap_next_ex never returns and the read
+            // timeout never fires. Reading non-blocking and waiting in our own poll() bounds every wait
+            // by the read timeout while keeping V3's batched delivery.
+            int fd;
+            try {
+                h.setBlockingMode(org.pcap4j.core.PcapHandle.BlockingMode.NONBLOCKING);
+                fd = (int) lib.getSelectableFd.invokeExact(pcapT);
+            } catch (Throwable t) {
+                close();
+                throw new CaptureException(source + ": cannot set up non-blocking reads: " + t.getMessage(), false);
+            }
+            if (fd < 0) {
+                close();
+                throw new CaptureException(source + ": libpcap gives no selectable file descriptor", false);
+            }
+            this.pollFd = arena.allocate(8, 4);
+            pollFd.set(JAVA_INT, 0, fd);
+            pollFd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
+        } else {
+            this.pollFd = null;
+        }
+    }
+
+    private static int precision(Libpcap lib, MemorySegment pcapT) {
+        if (lib.getTstampPrecision == null) return 0; // libpcap < 1.5: always µs
+        try {
+            return (int) lib.getTstampPrecision.invokeExact(pcapT);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Opens a live capture: not promiscuous (go-metro only needs this host's own traffic),
+     * {@code snaplen} bytes per packet, reads returning at least every {@code readTimeoutMillis}
+     * so the loop can flush and stop on a quiet link, and a kernel buffer of {@code bufferBytes}
+     * (0 keeps libpcap's default of 2 MiB).
+     */
+    public static CaptureHandle openLive(String iface, int snaplen, int readTimeoutMillis, int bufferBytes)
+            throws CaptureException {
+        if (readTimeoutMillis <= 0) {
+            // 0 means "block forever" to libpcap: the loop could never see stop on a quiet link.
+            throw new IllegalArgumentException("readTimeoutMillis must be > 0, got " + readTimeoutMillis);
+        }
+        Libpcap lib = Libpcap.ensureLoaded();
+        org.pcap4j.core.PcapHandle.Builder b = new org.pcap4j.core.PcapHandle.Builder(iface)
+                .snaplen(snaplen)
+                .promiscuousMode(org.pcap4j.core.PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
+                .timeoutMillis(readTimeoutMillis);
+        if (bufferBytes > 0) b.bufferSize(bufferBytes);
+        org.pcap4j.core.PcapHandle h;
+        try {
+            h = b.build();
+        } catch (org.pcap4j.core.PcapNativeException e) {
+            throw liveFailure(iface, e);
+        }
+        return new CaptureHandle(h, "interface " + iface, true, readTimeoutMillis, lib);
+    }
+
+    private static CaptureException liveFailure(String iface, org.pcap4j.core.PcapNativeException e) {
+        String msg = String.valueOf(e.getMessage()).strip();
+        Integer rc = e.getReturnCode();
+        String lower = msg.toLowerCase();
+        if ((rc != null && rc == PCAP_ERROR_PERM_DENIED) || lower.contains("operation not permitted")
+                || lower.contains("permission")) {
+            return new CaptureException("cannot capture on interface " + iface + ": permission denied (" + msg
+                    + "); go-metro needs the CAP_NET_RAW capability (run as root, or"
+                    + " setcap cap_net_raw+ep on the java binary it runs with)", true);
+        }
+        if ((rc != null && rc == PCAP_ERROR_NO_SUCH_DEVICE) || lower.contains("no such device")) {
+            return new CaptureException("cannot capture on interface " + iface
+                    + ": no such interface (check `interface:` in the config; `ip link` lists them)", false);
+        }
+        return new CaptureException("cannot capture on interface " + iface + ": " + msg, false);
+    }
+
+    /** Opens a capture file (pcap or pcapng) with nanosecond timestamps, so ts are exact whatever the file holds. */
+    public static CaptureHandle openOffline(String path) throws CaptureException {
+        Path p = Path.of(path);
+        // Check what libpcap would otherwise report vaguely ("unknown file format" for a directory).
+        if (!Files.exists(p)) throw new CaptureException("capture file " + path + ": no such file", false);
+        if (Files.isDirectory(p)) throw new CaptureException("capture file " + path + ": is a directory, not a pcap file", false);
+        if (!Files.isReadable(p)) throw new CaptureException("capture file " + path + ": not readable (check its permissions)", false);
+        try {
+            if (Files.size(p) == 0) throw new CaptureException("capture file " + path + ": is empty", false);
+        } catch (IOException e) {
+            throw new CaptureException("capture file " + path + ": " + e.getMessage(), false);
+        }
+        Libpcap lib = Libpcap.ensureLoaded();
+        org.pcap4j.core.PcapHandle h;
+        try {
+            h = org.pcap4j.core.Pcaps.openOffline(path, org.pcap4j.core.PcapHandle.TimestampPrecision.NANO);
+        } catch (org.pcap4j.core.PcapNativeException e) {
+            throw new CaptureException("capture file " + path + ": not a readable pcap/pcapng file ("
+                    + String.valueOf(e.getMessage()).strip() + ")", false);
+        }
+        return new CaptureHandle(h, "capture file " + path, false, 0, lib);
+    }
+
+    /** Compiles (optimised) and installs a BPF filter. */
+    public void setFilter(String bpf) throws CaptureException {
+        try {
+            pcap4j.setFilter(bpf, org.pcap4j.core.BpfProgram.BpfCompileMode.OPTIMIZE);
+        } catch (org.pcap4j.core.PcapNativeException e) {
+            throw new CaptureException("invalid capture filter \"" + bpf + "\" on " + source + ": "
+                    + String.valueOf(e.getMessage()).strip(), false);
+        } catch (org.pcap4j.core.NotOpenException e) {
+            throw new IllegalStateException(source + " is closed", e);
+        }
+    }
 
     /** The pcap link-layer type (see {@link io.gometro.decode.LinkType}). */
-    public int linkType() { throw new UnsupportedOperationException(); }
+    public int linkType() { return linkType; }
 
-    public boolean isLive() { throw new UnsupportedOperationException(); }
+    public boolean isLive() { return live; }
 
     /**
      * Reads packets into {@code handler} until end of file, until {@code stop} turns true
      * (checked at least once per read timeout), or until libpcap reports an error
      * (then {@link #lastError()} says what). Call from one thread only.
      */
-    public End loop(PacketHandler handler, BooleanSupplier stop) { throw new UnsupportedOperationException(); }
+    public End loop(PacketHandler handler, BooleanSupplier stop) {
+        if (closed) throw new IllegalStateException(source + " is closed");
+        final MethodHandle next = nextEx;
+        final MemorySegment all = ALL;
+        final MemorySegment p = pcapT, ho = hdrOut, dout = dataOut;
+        final long hoa = hdrOutAddr, doa = dataOutAddr, mult = tsMultiplier;
+        while (!stop.getAsBoolean()) {
+            int rc;
+            try {
+                rc = (int) next.invokeExact(p, ho, dout);
+            } catch (Throwable t) {
+                lastError = "pcap_next_ex call failed: " + t;
+                return End.ERROR;
+            }
+            if (rc == 1) {
+                long hdr = all.get(JAVA_LONG, hoa);
+                long data = all.get(JAVA_LONG, doa);
+                // struct pcap_pkthdr on LP64: timeval{long sec; long usec-or-nsec}, u32 caplen, u32 len.
+                long sec = all.get(JAVA_LONG, hdr);
+                long frac = all.get(JAVA_LONG, hdr + 8);
+                int caplen = all.get(JAVA_INT, hdr + 16);
+                int len = all.get(JAVA_INT, hdr + 20);
+                handler.onPacket(all, data, caplen, len, sec * 1_000_000_000L + frac * mult);
+            } else if (rc == 0) {
+                // Live, nothing buffered: wait up to the read timeout. A timeout means a quiet link:
+                // let the caller advance its clock. A ready fd (or EINTR) loops back to read.
+                int ready;
+                try {
+                    ready = (int) poll.invokeExact(pollFd, 1L, pollTimeoutMillis);
+                } catch (Throwable t) {
+                    lastError = source + ": poll failed: " + t;
+                    return End.ERROR;
+                }
+                if (ready == 0) {
+                    Instant now = Instant.now();
+                    handler.onIdle(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+                }
+            } else if (rc == -2) {
+                // PCAP_ERROR_BREAK: end of a savefile (or pcap_breakloop).
+                return live ? End.STOPPED : End.EOF;
+            } else {
+                String err;
+                try {
+                    err = pcap4j.getError();
+                } catch (org.pcap4j.core.NotOpenException e) {
+                    err = "handle closed";
+                }
+                lastError = source + ": " + (err == null || err.isBlank() ? "pcap_next_ex returned " + rc : err.strip());
+                return End.ERROR;
+            }
+        }
+        return End.STOPPED;
+    }
 
     /** libpcap's message for the last ERROR, or null. */
-    public String lastError() { throw new UnsupportedOperationException(); }
+    public String lastError() { return lastError; }
 
     /** pcap_stats: packets received, dropped by the kernel buffer, dropped by the interface. Live only; zeros offline. */
-    public Stats stats() { throw new UnsupportedOperationException(); }
+    public Stats stats() {
+        if (!live || closed) return new Stats(0, 0, 0);
+        try {
+            org.pcap4j.core.PcapStat s = pcap4j.getStats();
+            // pcap_stat fields are u_int: read them unsigned so a wrapped counter is not negative.
+            return new Stats(s.getNumPacketsReceived() & 0xffff_ffffL, s.getNumPacketsDropped() & 0xffff_ffffL,
+                    s.getNumPacketsDroppedByIf() & 0xffff_ffffL);
+        } catch (org.pcap4j.core.PcapNativeException | org.pcap4j.core.NotOpenException e) {
+            return new Stats(0, 0, 0);
+        }
+    }
 
     public record Stats(long received, long dropped, long ifDropped) {}
 
-    @Override public void close() { throw new UnsupportedOperationException(); }
+    @Override public void close() {
+        if (closed) return;
+        // First the arena: while another thread is inside pcap_next_ex it is acquired and close throws,
+        // so the pcap_t is never freed under a running read.
+        arena.close();
+        closed = true;
+        pcap4j.close();
+    }
+
+    @Override public String toString() { return "CaptureHandle[" + source + "]"; }
 }

@@ -13,6 +13,8 @@ public final class Addresses {
     private Addresses() {}
 
     private static final long V4_MAPPED = 0x0000_ffff_0000_0000L;
+    private static final java.util.regex.Pattern DOTTED_QUAD =
+            java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     /** True when (hi, lo) is an IPv4-mapped address, i.e. an IPv4 address in our form. */
     public static boolean isV4(long hi, long lo) {
@@ -63,11 +65,16 @@ public final class Addresses {
     }
 
     /**
-     * Parses an IP literal (dotted IPv4 or IPv6 text, no name lookup) into {hi, lo}.
+     * Parses an IP literal (dotted-quad IPv4 or IPv6 text, no name lookup) into {hi, lo}.
+     * Short IPv4 forms such as {@code 10.1} (inet_aton's 10.0.0.1) are refused: in a
+     * whitelist they are far more likely a typo than intended.
      *
      * @throws IllegalArgumentException when {@code text} is not an IP literal
      */
     public static long[] parse(String text) {
+        if (text.indexOf(':') < 0 && !DOTTED_QUAD.matcher(text).matches()) {
+            throw new IllegalArgumentException("not an IPv4 dotted quad or IPv6 literal: " + text);
+        }
         InetAddress a = InetAddress.ofLiteral(text);
         return new long[] {hi(a), lo(a)};
     }
@@ -119,5 +126,16 @@ public final class Addresses {
 
     private static void longToBytes(long v, byte[] b, int off) {
         for (int i = 0; i < 8; i++) b[off + i] = (byte) (v >>> (56 - 8 * i));
+    }
+
+    /** The addresses as hi/lo pairs, the form {@code LocalPolicy.of} takes. */
+    public static long[] pairs(java.util.Collection<InetAddress> addresses) {
+        long[] out = new long[addresses.size() * 2];
+        int i = 0;
+        for (InetAddress a : addresses) {
+            out[i++] = hi(a);
+            out[i++] = lo(a);
+        }
+        return out;
     }
 }

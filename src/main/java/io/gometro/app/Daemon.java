@@ -1,0 +1,120 @@
+package io.gometro.app;
+
+import io.gometro.capture.CaptureException;
+import io.gometro.capture.FilterBuilder;
+import io.gometro.capture.InterfaceAddresses;
+import io.gometro.config.ConfigException;
+import io.gometro.config.ConfigLoader;
+import io.gometro.config.ConfigMissingException;
+import io.gometro.config.GoMetroConfig;
+import io.gometro.config.InstanceConfig;
+import io.gometro.decode.Addresses;
+import io.gometro.flow.LocalPolicy;
+import io.gometro.report.StatsdSink;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The daemon: config, logging, one {@link Sniffer} per instance, then wait for a
+ * signal, a failed capture or the end of every replayed file. Exit codes: 0 after a
+ * clean stop (and after a missing config, 5 s late so supervisord does not count a
+ * fast failure), 1 when the config is wrong or no capture can start or a capture
+ * fails, so that supervisord restarts us.
+ */
+final class Daemon {
+    private static final Logger LOG = LogManager.getLogger(Daemon.class);
+    static final long MISSING_CONFIG_WAIT_MILLIS = 5_000;
+
+    private Daemon() {}
+
+    static int run(Flags flags) throws InterruptedException {
+        GoMetroConfig cfg;
+        try {
+            cfg = ConfigLoader.load(flags.cfg());
+        } catch (ConfigMissingException e) {
+            LOG.error("{}; waiting {} s before exiting", e.getMessage(), MISSING_CONFIG_WAIT_MILLIS / 1000);
+            Thread.sleep(MISSING_CONFIG_WAIT_MILLIS);
+            return 0;
+        } catch (ConfigException e) {
+            LOG.error(e.getMessage());
+            return 1;
+        }
+        LogSetup.configure(cfg.logLevel(), cfg.logToFile(), flags.log());
+        for (String w : cfg.warnings()) LOG.warn(w);
+        LOG.info("go-metro {} starting: config {}, {} instance(s), DogStatsD {}:{}",
+                Version.get(), cfg.file(), cfg.instances().size(), cfg.statsdHost(), cfg.statsdPort());
+
+        Shutdown shutdown = new Shutdown();
+        shutdown.installSignalHandlers();
+
+        StatsdSink sink = new StatsdSink(cfg.statsdHost(), cfg.statsdPort());
+        List<Sniffer> sniffers = new ArrayList<>();
+        boolean permissionDenied = false;
+        try {
+            for (InstanceConfig inst : cfg.instances()) {
+                List<InetAddress> ours = inst.isFile() ? List.of() : InterfaceAddresses.of(inst.interfaceName());
+                Whitelist.Result wl;
+                try {
+                    wl = Whitelist.resolve(cfg.file(), inst, ours);
+                } catch (ConfigException e) {
+                    LOG.error(e.getMessage());
+                    return 1;
+                }
+                // Live: we are the interface's addresses. A replayed file has no interface,
+                // so "us" is every address that is not a whitelisted peer.
+                LocalPolicy local = inst.isFile()
+                        ? LocalPolicy.allBut(Addresses.pairs(wl.peers()))
+                        : LocalPolicy.of(Addresses.pairs(ours));
+                String filter = FilterBuilder.build(flags.filter(), Whitelist.literals(wl));
+                try {
+                    sniffers.add(new Sniffer(cfg, inst, filter, local, wl.names(), inst.tags(),
+                            flags.soften(), sink, shutdown));
+                } catch (CaptureException e) {
+                    permissionDenied |= e.isPermission();
+                    LOG.error("{}: {}", inst.keyPath(), e.getMessage());
+                }
+            }
+            if (sniffers.isEmpty()) {
+                LOG.fatal("no capture could start{}; exiting", permissionDenied
+                        ? ": go-metro needs the CAP_NET_RAW capability (see the README, 'The capability')" : "");
+                return 1;
+            }
+            if (sniffers.size() < cfg.instances().size()) {
+                LOG.warn("{} of {} instances are capturing", sniffers.size(), cfg.instances().size());
+            }
+            for (Sniffer s : sniffers) s.start();
+            return superviseUntilDone(sniffers, shutdown);
+        } finally {
+            shutdown.request("exiting");
+            for (Sniffer s : sniffers) s.join(3_000);
+            sink.close();
+        }
+    }
+
+    private static int superviseUntilDone(List<Sniffer> sniffers, Shutdown shutdown) throws InterruptedException {
+        while (true) {
+            if (shutdown.await(200) || shutdown.requested()) return waitForLastFlush(sniffers, 0);
+            boolean anyAlive = false;
+            for (Sniffer s : sniffers) {
+                if (s.failed()) {
+                    shutdown.request("a capture failed");
+                    return waitForLastFlush(sniffers, 1);
+                }
+                anyAlive |= s.alive();
+            }
+            if (!anyAlive) {
+                LOG.info("every capture has ended");
+                return 0;
+            }
+        }
+    }
+
+    private static int waitForLastFlush(List<Sniffer> sniffers, int code) throws InterruptedException {
+        for (Sniffer s : sniffers) s.join(1_500);
+        return code;
+    }
+}

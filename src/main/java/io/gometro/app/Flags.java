@@ -1,0 +1,172 @@
+package io.gometro.app;
+
+import io.gometro.config.IpLiterals;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The command line, parsed with Go {@code flag} package rules so that supervisord entries written
+ * for go-metro keep working:
+ * <ul>
+ *   <li>{@code -name=value}, {@code -name value}, {@code --name=value}, {@code --name value};</li>
+ *   <li>booleans only as {@code -st} or {@code -st=false} ({@code -st false} would leave "false" as an
+ *       argument; we refuse stray arguments instead of silently ignoring them as Go does);</li>
+ *   <li>parsing stops at {@code --}; a flag given twice keeps the last value;</li>
+ *   <li>unknown flag, missing value or bad value: one-line error plus usage, exit 2;
+ *       {@code -h}, {@code -help}, {@code --help}: usage, exit 0.</li>
+ * </ul>
+ * Immutable once parsed.
+ */
+public final class Flags {
+    public static final String DEFAULT_CFG = "/etc/dd-agent/conf.d/go-metro.yaml";
+    public static final String DEFAULT_LOG = "/var/log/datadog/go-metro.log";
+    public static final String DEFAULT_FILTER = "tcp";
+
+    private Path cfg = Path.of(DEFAULT_CFG);
+    private Path log = Path.of(DEFAULT_LOG);
+    private String filter = DEFAULT_FILTER;
+    private boolean soften = true;
+    private boolean version;
+    private Path pcap;
+    private List<InetAddress> local = List.of();
+    private boolean json;
+
+    private Flags() {}
+
+    /** -cfg: the YAML configuration file. */
+    public Path cfg() { return cfg; }
+    /** -log: the log file used when log_to_file is true. */
+    public Path log() { return log; }
+    /** -f: the base BPF filter; the whitelist is and-ed to it. */
+    public String filter() { return filter; }
+    /** -st: true reports the RFC 6298 SRTT as .avg; false reports the plain mean of the interval. */
+    public boolean soften() { return soften; }
+    /** -version: print the version and exit 0. */
+    public boolean version() { return version; }
+    /** -pcap: analysis mode on this capture file (no config, no DogStatsD). */
+    public Optional<Path> pcap() { return Optional.ofNullable(pcap); }
+    /** -local: our own addresses in the -pcap file; empty means every sender is measured. */
+    public List<InetAddress> local() { return local; }
+    /** -json: analysis output as JSON instead of a table. */
+    public boolean json() { return json; }
+    /** True in analysis mode (-pcap given). */
+    public boolean analysis() { return pcap != null; }
+
+    /** The usage text, Go style, ending with a newline. */
+    public static String usage() {
+        return """
+                Usage of go-metro:
+                  -cfg string
+                    \tYAML configuration file. (default "%s")
+                  -log string
+                    \tDestination log file, used when init_config.log_to_file is true. (default "%s")
+                  -f string
+                    \tBPF base filter for pcap; the whitelist is added to it. (default "%s")
+                  -st
+                    \tSoften RTT: report the RFC 6298 smoothed RTT as .avg; -st=false reports the
+                    \tplain mean of the interval's samples. (default true)
+                  -pcap string
+                    \tAnalysis mode: read this capture file, print per-flow RTTs and exit.
+                  -local string
+                    \tWith -pcap: comma-separated IPs that are "us" (default: every sender).
+                  -json
+                    \tWith -pcap: print JSON instead of a table.
+                  -version
+                    \tPrint the version and exit.
+                  -h, -help
+                    \tPrint this help and exit.
+                Booleans take their value with '=': -st=false.
+                """.formatted(DEFAULT_CFG, DEFAULT_LOG, DEFAULT_FILTER);
+    }
+
+    /**
+     * Parses the arguments.
+     *
+     * @throws FlagException with exit code 2 for any mistake, 0 for a help request
+     */
+    public static Flags parse(String... args) throws FlagException {
+        Flags f = new Flags();
+        boolean localGiven = false, jsonGiven = false;
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            if (a.equals("--")) { i++; break; }
+            if (a.length() < 2 || a.charAt(0) != '-') break; // first non-flag argument ("-" included)
+            int dashes = a.charAt(1) == '-' ? 2 : 1;
+            String body = a.substring(dashes);
+            if (body.isEmpty() || body.charAt(0) == '-' || body.charAt(0) == '=')
+                throw usageError("bad flag syntax: " + a);
+            String name = body, value = null;
+            int eq = body.indexOf('=');
+            if (eq >= 0) { name = body.substring(0, eq); value = body.substring(eq + 1); }
+            i++;
+            switch (name) {
+                case "h", "help" -> throw new FlagException(null, 0);
+                case "st" -> f.soften = bool(name, value);
+                case "version" -> f.version = bool(name, value);
+                case "json" -> { f.json = bool(name, value); jsonGiven = true; }
+                case "cfg", "log", "f", "pcap", "local" -> {
+                    if (value == null) {
+                        if (i >= args.length) throw usageError("flag needs an argument: -" + name);
+                        value = args[i++];
+                    }
+                    switch (name) {
+                        case "cfg" -> f.cfg = path(name, value);
+                        case "log" -> f.log = path(name, value);
+                        case "f" -> {
+                            if (value.isBlank()) throw usageError("invalid value \"\" for flag -f: the BPF filter is empty; omit -f to use \"tcp\"");
+                            f.filter = value;
+                        }
+                        case "pcap" -> f.pcap = path(name, value);
+                        default -> { f.local = ips(value); localGiven = true; }
+                    }
+                }
+                default -> throw usageError("flag provided but not defined: -" + name);
+            }
+        }
+        if (i < args.length) {
+            String extra = args[i];
+            String hint = extra.equalsIgnoreCase("true") || extra.equalsIgnoreCase("false")
+                    ? "; boolean flags take their value with '=', e.g. -st=" + extra.toLowerCase() : "";
+            throw usageError("unexpected argument \"" + extra + "\"" + hint);
+        }
+        if (f.pcap == null && (localGiven || (jsonGiven && f.json)))
+            throw usageError("-local and -json apply only to analysis mode; add -pcap=FILE");
+        return f;
+    }
+
+    private static FlagException usageError(String msg) { return new FlagException(msg, 2); }
+
+    // Go's strconv.ParseBool spellings.
+    private static boolean bool(String name, String value) throws FlagException {
+        if (value == null) return true;
+        return switch (value) {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw usageError("invalid boolean value \"" + value + "\" for -" + name + ": use -" + name + "=true or -" + name + "=false");
+        };
+    }
+
+    private static Path path(String name, String value) throws FlagException {
+        if (value.isEmpty()) throw usageError("invalid value \"\" for flag -" + name + ": the path is empty");
+        try {
+            return Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw usageError("invalid value \"" + value + "\" for flag -" + name + ": not a path");
+        }
+    }
+
+    private static List<InetAddress> ips(String value) throws FlagException {
+        List<InetAddress> out = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            String p = part.strip();
+            out.add(IpLiterals.parse(p).orElseThrow(() -> usageError("invalid value \"" + p
+                    + "\" for flag -local: not an IP address; write -local=10.0.0.5,2001:db8::5")));
+        }
+        return List.copyOf(out);
+    }
+}

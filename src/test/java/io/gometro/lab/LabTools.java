@@ -1,0 +1,53 @@
+package io.gometro.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+/** Finds the project, compiles the lab's C programs on demand, and says whether this machine can run the lab. */
+public final class LabTools {
+    private LabTools() {}
+
+    public static Path projectDir() {
+        String base = System.getProperty("basedir");
+        return Path.of(base != null ? base : System.getProperty("user.dir")).toAbsolutePath();
+    }
+
+    public static Path targetDir() {
+        return projectDir().resolve("target");
+    }
+
+    /** The lab needs root (namespaces, AF_PACKET) plus ip and gcc; tests skip, not fail, without them. */
+    public static boolean canRunLab() {
+        try {
+            String status = Files.readString(Path.of("/proc/self/status"));
+            boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
+            boolean ip = Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"));
+            return root && ip && Files.isExecutable(Path.of("/usr/bin/gcc"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** scripts/lab/NAME.c compiled to target/lab-bin/NAME, rebuilt when the source is newer. */
+    public static synchronized Path binary(String name) {
+        Path src = projectDir().resolve("scripts/lab/" + name + ".c");
+        Path bin = targetDir().resolve("lab-bin/" + name);
+        try {
+            if (!Files.exists(src)) throw new IllegalStateException("lab source missing: " + src);
+            if (Files.isExecutable(bin) && Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(src)) >= 0) {
+                return bin;
+            }
+            Files.createDirectories(bin.getParent());
+            // Compile beside it and rename, so a parallel run never executes a half-written file.
+            Path tmp = bin.resolveSibling(name + ".tmp" + ProcessHandle.current().pid());
+            Cmd.run(Duration.ofSeconds(60), "gcc", "-O2", "-Wall", "-o", tmp.toString(), src.toString()).requireSuccess();
+            Files.move(tmp, bin, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return bin;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot build " + src + " into " + bin + ": " + e.getMessage(), e);
+        }
+    }
+}
