@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * each removed flow reported once and never reported fresh afterwards; and a scan of the
  * live table for the flow and pending-segment bounds. Shared by the fuzz and flood tests.
  */
-final class TrackerChecks implements FlowListener {
+class TrackerChecks implements FlowListener {
     private final TrackerConfig cfg;
     /** Keep every flow to check exactly-once removal (not for floods: it would hold them all). */
     private final boolean retain;
