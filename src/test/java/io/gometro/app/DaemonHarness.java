@@ -68,9 +68,14 @@ final class DaemonHarness {
         return all.stream().filter(g -> g.name().equals(name)).toList();
     }
 
-    /** The daemon's command line. The launcher (or the java -cp fallback) without -Xrs: see DaemonLifecycleIT. */
+    /**
+     * The daemon's command line: the packaged launcher, or the java -cp fallback with the launcher's memory flags
+     * (so RSS figures mean the same either way). No -Xrs: it would make the JVM refuse our TERM/INT/HUP handlers.
+     */
     static List<String> daemonCommand(String... args) {
-        return GoMetroCommand.command(args);
+        List<String> c = new ArrayList<>(GoMetroCommand.command(args));
+        if (c.get(0).equals(javaBin())) c.addAll(1, List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-XX:+ExitOnOutOfMemoryError"));
+        return c;
     }
 
     static InetAddress ip(String literal) {
