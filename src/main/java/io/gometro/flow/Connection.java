@@ -7,10 +7,10 @@ package io.gometro.flow;
  * timer per flow and no per-packet allocation.
  */
 final class Connection {
-    final long aHi, aLo, bHi, bLo;
-    final int aPort, bPort;
-    final int hash;
-    final long id;
+    long aHi, aLo, bHi, bLo;
+    int aPort, bPort;
+    int hash;
+    long id;
 
     /** Flow of the data A sends (toB) and of the data B sends (toA); null until measured data is sent. */
     Flow toB, toA;
@@ -23,11 +23,19 @@ final class Connection {
     // Closing list, in order of closedAt.
     Connection closePrev, closeNext;
 
-    Connection(long id, long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int hash) {
+    Connection() {}
+
+    /** Makes a fresh or recycled connection describe a new 5-tuple. */
+    Connection reuse(long id, long aHi, long aLo, int aPort, long bHi, long bLo, int bPort, int hash) {
         this.id = id;
         this.aHi = aHi; this.aLo = aLo; this.aPort = aPort;
         this.bHi = bHi; this.bLo = bLo; this.bPort = bPort;
         this.hash = hash;
+        toA = toB = null;
+        lastSeen = 0;
+        closedAt = -1;
+        lruPrev = lruNext = closePrev = closeNext = null;
+        return this;
     }
 
     boolean matches(long aHi, long aLo, int aPort, long bHi, long bLo, int bPort) {

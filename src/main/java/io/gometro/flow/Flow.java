@@ -7,10 +7,10 @@ import com.datadoghq.sketch.ddsketch.DDSketch;
  * its RTT statistics as the report reads them. Owned by the capture thread.
  */
 public final class Flow {
-    // Identity: set once when the connection is created.
-    final long id;                // order of first appearance, for stable output
-    final long srcHi, srcLo, dstHi, dstLo;
-    final int srcPort, dstPort;
+    // Identity: set when the flow is (re)used for a connection.
+    long id;                      // order of first appearance, for stable output
+    long srcHi, srcLo, dstHi, dstLo;
+    int srcPort, dstPort;
 
     // RTT statistics, ns. srtt/rttvar per RFC 6298 (alpha 1/8, beta 1/4).
     long samples;
@@ -23,8 +23,9 @@ public final class Flow {
     DDSketch sketch;               // only in analysis mode
 
     // The sender's sequence state, read and written only by SampleRule.
-    boolean seqInit;
+    boolean seqInit, finSent;
     int sndUna, sndNxt;
+    long timeBase;                 // packet time of the first segment; the queue keeps times relative to it
     final SegmentQueue queue;
 
     // Set by the tracker: on its fresh list since the last flush.
@@ -35,10 +36,27 @@ public final class Flow {
     }
 
     Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int maxPending) {
-        this.queue = new SegmentQueue(2, maxPending);
+        this.queue = new SegmentQueue(maxPending);
+        reuse(id, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, maxPending);
+    }
+
+    /** Makes a retired flow new again for another connection (the tracker recycles flows). */
+    void reuse(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int maxPending) {
         this.id = id;
         this.srcHi = srcHi; this.srcLo = srcLo; this.srcPort = srcPort;
         this.dstHi = dstHi; this.dstLo = dstLo; this.dstPort = dstPort;
+        samples = 0;
+        lastRtt = -1; minRtt = Long.MAX_VALUE; maxRtt = -1;
+        srtt = -1; rttvar = -1;
+        freshSamples = 0; freshSum = 0;
+        lastSampleNanos = 0;
+        carriedData = false;
+        if (sketch != null) sketch.clear();
+        seqInit = finSent = false;
+        sndUna = sndNxt = 0;
+        timeBase = 0;
+        listedFresh = false;
+        queue.reset(maxPending);
     }
 
     /**

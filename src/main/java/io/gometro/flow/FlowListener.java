@@ -15,7 +15,8 @@ public interface FlowListener {
 
     /**
      * A flow that carried data left the table. Called once per such flow, after the
-     * flush that reported its last samples.
+     * flush that reported its last samples. The tracker recycles the flow after this
+     * returns: copy what you keep.
      */
     default void onRemoved(Flow flow, Removal why) {}
 }

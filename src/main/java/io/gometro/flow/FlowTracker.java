@@ -33,6 +33,12 @@ public final class FlowTracker {
     private final int[] sackLeft = new int[PacketView.MAX_SACK];
     private final int[] sackRight = new int[PacketView.MAX_SACK];
 
+    // Retired connections and flows, reused so that steady churn allocates nothing.
+    // Bounded: a burst of closes must not pin memory forever.
+    private static final int POOL_MAX = 1024;
+    private final ArrayList<Connection> freeConnections = new ArrayList<>();
+    private final ArrayList<Flow> freeFlows = new ArrayList<>();
+
     // Flows with samples since the last flush; removed flows waiting for that flush.
     private final ArrayList<Flow> fresh = new ArrayList<>();
     private final ArrayList<Flow> removedFlows = new ArrayList<>();
@@ -71,14 +77,17 @@ public final class FlowTracker {
         if (c == null) {
             if (!senderMeasured) return;
             if (table.full()) evictOldest();
-            c = new Connection(nextId++, aHi, aLo, aPort, bHi, bLo, bPort, hash);
-            table.insert(c);
+            c = freeConnections.isEmpty() ? new Connection() : freeConnections.removeLast();
+            table.insert(c.reuse(nextId++, aHi, aLo, aPort, bHi, bLo, bPort, hash));
         } else {
             table.touch(c);
         }
         c.lastSeen = clock;
 
         if ((flags & PacketView.RST) != 0) {
+            // Nothing will be acknowledged any more: the pending segments can go.
+            if (c.toA != null) c.toA.queue.release();
+            if (c.toB != null) c.toB.queue.release();
             table.markClosing(c, clock);
             return;
         }
@@ -106,12 +115,18 @@ public final class FlowTracker {
         if (senderMeasured) {
             Flow f = srcIsA ? c.toB : c.toA;
             if (f == null) {
-                f = new Flow(c.id, sHi, sLo, sPort, dHi, dLo, dPort, cfg.maxPending());
+                if (freeFlows.isEmpty()) {
+                    f = new Flow(c.id, sHi, sLo, sPort, dHi, dLo, dPort, cfg.maxPending());
+                } else {
+                    f = freeFlows.removeLast();
+                    f.reuse(c.id, sHi, sLo, sPort, dHi, dLo, dPort, cfg.maxPending());
+                }
                 if (cfg.sketches()) f.keepSketch();
                 if (srcIsA) c.toB = f; else c.toA = f;
             }
             f.carriedData = true;
-            SampleRule.onSend(f, p.seq(), len, ts, p.hasTimestamps() ? p.tsVal() : 0);
+            SampleRule.onSend(f, p.seq(), len, (flags & PacketView.FIN) != 0, ts,
+                    p.hasTimestamps() ? p.tsVal() : 0);
         }
 
         if ((flags & PacketView.FIN) != 0) table.markClosing(c, clock);
@@ -170,17 +185,23 @@ public final class FlowTracker {
         table.remove(c);
         retire(c.toB, why);
         retire(c.toA, why);
+        if (freeConnections.size() < POOL_MAX) freeConnections.add(c);
     }
 
     private void retire(Flow f, FlowListener.Removal why) {
-        if (f == null || !f.carriedData) return;
+        if (f == null) return;
         if (f.listedFresh) {
             // Its last samples go out with the next flush; tell the listener after that.
             removedFlows.add(f);
             removedWhy.add(why);
-        } else {
-            listener.onRemoved(f, why);
+            return;
         }
+        if (f.carriedData) listener.onRemoved(f, why);
+        recycle(f);
+    }
+
+    private void recycle(Flow f) {
+        if (freeFlows.size() < POOL_MAX) freeFlows.add(f);
     }
 
     private void flush() {
@@ -191,7 +212,11 @@ public final class FlowTracker {
         } else {
             listener.onFlush(clock, List.of());
         }
-        for (int i = 0; i < removedFlows.size(); i++) listener.onRemoved(removedFlows.get(i), removedWhy.get(i));
+        for (int i = 0; i < removedFlows.size(); i++) {
+            Flow f = removedFlows.get(i);
+            listener.onRemoved(f, removedWhy.get(i));
+            recycle(f);
+        }
         removedFlows.clear();
         removedWhy.clear();
     }

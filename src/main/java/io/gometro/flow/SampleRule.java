@@ -6,8 +6,8 @@ package io.gometro.flow;
  *
  * <p><b>What is stored.</b> For each measured sender (a {@link Flow}), every segment
  * that occupies sequence space (payload, SYN or FIN) is remembered with its start
- * and end sequence (end = seq + payload + SYN + FIN), the capture time and TSval of
- * its first copy, and the time and TSval of its latest copy. The ACK that proves
+ * and end sequence (end = seq + payload + SYN + FIN), and the capture time and TSval
+ * of its latest copy (20 bytes). The ACK that proves
  * the segment arrived carries ack >= end, so matching on the END sequence is what
  * lets request/response traffic yield samples (go-metro keyed the start sequence and
  * so never matched a lone request).
@@ -25,9 +25,11 @@ package io.gometro.flow;
  * <p><b>Karn.</b> A segment sent more than once is ambiguous: the ACK may answer
  * either copy. If an ACK cumulatively covers any retransmitted segment, it yields no
  * cumulative sample at all (Linux's FLAG_RETRANS_DATA_ACKED), <i>unless</i> the ACK's
- * TSecr equals the TSval of exactly one copy of that segment: RFC 7323 says TSecr
- * echoes the segment that filled the receiver's window, so it names the copy, and the
- * sample is taken from that copy's send time.
+ * TSecr equals the TSval of the latest copy and no earlier copy carried that TSval:
+ * RFC 7323 says TSecr echoes the segment that filled the receiver's window, so it
+ * names the copy, and the sample is taken from that copy's send time. (When TSecr
+ * names an earlier copy, a spurious retransmission, no sample is taken: only the
+ * latest copy's time is kept.)
  *
  * <p><b>Partial ACKs.</b> With TSO on the capturing host one captured segment can be
  * tens of kilobytes that the peer acknowledges in pieces. The first ACK that covers
@@ -49,14 +51,17 @@ final class SampleRule {
      * The sender of {@code f} put [seq, seq+len) on the wire at {@code at}.
      * {@code len} counts SYN and FIN as one each.
      */
-    static void onSend(Flow f, int seq, int len, long at, int tsVal) {
+    static void onSend(Flow f, int seq, int len, boolean fin, long at, int tsVal) {
         int end = seq + len;
         SegmentQueue q = f.queue;
         if (!f.seqInit) {
             f.seqInit = true;
             f.sndUna = seq;
             f.sndNxt = seq;
+            f.timeBase = at;
         }
+        at = Math.max(0, at - f.timeBase);   // the queue keeps 61-bit times relative to the flow
+        if (fin) f.finSent = true;
         if (Seq.after(end, f.sndNxt)) {
             if (Seq.before(seq, f.sndNxt)) {
                 // Repacketized: old bytes resent together with new ones. The old part is a
@@ -89,6 +94,7 @@ final class SampleRule {
                       boolean hasTs, int tsEcr, long at) {
         if (!f.seqInit) return -1;
         SegmentQueue q = f.queue;
+        at -= f.timeBase;
         long sent = -1;          // send time of the earliest newly acked once-sent segment
         boolean ambiguous = false;
         long tsSent = -1;        // send time of the copy TSecr names, if any
@@ -101,9 +107,11 @@ final class SampleRule {
                 boolean whole = !Seq.after(q.end(0), ack);
                 if ((flags & SegmentQueue.RETRANS) != 0) {
                     ambiguous = true;
-                    if (tsSent < 0 && hasTs) tsSent = copyNamedBy(q, 0, tsEcr);
+                    if (tsSent < 0 && hasTs && (flags & SegmentQueue.TS_AMBIGUOUS) == 0 && tsEcr == q.tsVal(0)) {
+                        tsSent = q.sentAt(0);
+                    }
                 } else if ((flags & SegmentQueue.SACKED) == 0 && sent < 0) {
-                    sent = q.firstSent(0);
+                    sent = q.sentAt(0);
                 }
                 if (whole) {
                     q.popFront();
@@ -121,16 +129,9 @@ final class SampleRule {
 
         long sackSent = sackCount > 0 ? markSacked(f, q, sackCount, sackLeft, sackRight) : -1;
         if (sample < 0 && sackSent >= 0) sample = at - sackSent;
+        // The sender closed and everything is acknowledged: the queue's arrays can go.
+        if (f.finSent && q.isEmpty()) q.release();
         return sample >= 0 ? sample : -1;
-    }
-
-    /** The send time of the copy of entry i whose TSval equals tsEcr, if exactly one does. */
-    private static long copyNamedBy(SegmentQueue q, int i, int tsEcr) {
-        int first = q.tsFirst(i), last = q.tsLast(i);
-        if (first == last) return -1;
-        if (tsEcr == last) return q.lastSent(i);
-        if (tsEcr == first) return q.firstSent(i);
-        return -1;
     }
 
     /**
@@ -151,7 +152,7 @@ final class SampleRule {
                 if ((flags & SegmentQueue.SACKED) != 0) continue;
                 q.addFlags(i, SegmentQueue.SACKED);
                 if ((flags & SegmentQueue.RETRANS) == 0) {
-                    long t = q.firstSent(i);
+                    long t = q.sentAt(i);
                     if (earliest < 0 || t < earliest) earliest = t;
                 }
             }

@@ -21,23 +21,24 @@ class SampleRuleTest {
 
     @Test
     void requestResponseIsMatchedOnTheEndSequence() {
-        SampleRule.onSend(f, 1000, 143, 0, 0);          // one request, no other segment
+        SampleRule.onSend(f, 1000, 143, false, 0, 0);          // one request, no other segment
         assertEquals(73 * MS, ack(1143, 73));           // the ACK names the end: go-metro missed this
     }
 
     @Test
     void synAndFinCountOneSequenceNumberEach() {
-        SampleRule.onSend(f, 5000, 1, 0, 0);            // SYN
+        SampleRule.onSend(f, 5000, 1, false, 0, 0);            // SYN
         assertEquals(72 * MS, ack(5001, 72));
-        SampleRule.onSend(f, 5001, 1, 100 * MS, 0);     // FIN
+        SampleRule.onSend(f, 5001, 1, true, 100 * MS, 0);      // FIN
         assertEquals(75 * MS, ack(5002, 175));
+        assertEquals(0, f.queue.capacity(), "a closed, fully acked sender keeps no queue");
     }
 
     @Test
     void cumulativeAckSamplesTheEarliestNewlyAckedSegment() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 100, 100, 5 * MS, 0);
-        SampleRule.onSend(f, 200, 100, 10 * MS, 0);
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 100, 100, false, 5 * MS, 0);
+        SampleRule.onSend(f, 200, 100, false, 10 * MS, 0);
         // One late ACK covers all three: the sample comes from the first, not the last.
         assertEquals(40 * MS, ack(300, 40));
         assertEquals(0, f.pendingSegments());
@@ -45,8 +46,8 @@ class SampleRuleTest {
 
     @Test
     void duplicateAckYieldsNothing() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 100, 100, 1 * MS, 0);
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 100, 100, false, 1 * MS, 0);
         assertEquals(20 * MS, ack(100, 20));
         assertEquals(-1, ack(100, 21));
         assertEquals(-1, ack(100, 22));
@@ -54,7 +55,7 @@ class SampleRuleTest {
 
     @Test
     void ackOfUnsentDataIsIgnored() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
         assertEquals(-1, ack(5000, 20));
         assertEquals(1, f.pendingSegments());
         assertEquals(20 * MS, ack(100, 20));
@@ -62,47 +63,61 @@ class SampleRuleTest {
 
     @Test
     void karnRetransmittedSegmentYieldsNoSample() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 0, 100, 200 * MS, 0);      // RTO retransmission
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 0, 100, false, 200 * MS, 0);      // RTO retransmission
         assertEquals(-1, ack(100, 230));
     }
 
     @Test
     void ackCoveringRetransmittedAndFreshDataYieldsNoCumulativeSample() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 100, 100, 1 * MS, 0);
-        SampleRule.onSend(f, 0, 100, 200 * MS, 0);
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 100, 100, false, 1 * MS, 0);
+        SampleRule.onSend(f, 0, 100, false, 200 * MS, 0);
         assertEquals(-1, ack(200, 230));                // Linux: FLAG_RETRANS_DATA_ACKED
     }
 
     @Test
     void tsecrNamesTheRetransmittedCopy() {
-        SampleRule.onSend(f, 0, 100, 0, 1000);
-        SampleRule.onSend(f, 0, 100, 200 * MS, 1200);
+        SampleRule.onSend(f, 0, 100, false, 0, 1000);
+        SampleRule.onSend(f, 0, 100, false, 200 * MS, 1200);
         long rtt = SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1200, 230 * MS);
         assertEquals(30 * MS, rtt);
     }
 
     @Test
-    void tsecrNamesTheOriginalCopyOfASpuriousRetransmission() {
-        SampleRule.onSend(f, 0, 100, 0, 1000);
-        SampleRule.onSend(f, 0, 100, 200 * MS, 1200);
-        long rtt = SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 250 * MS);
-        assertEquals(250 * MS, rtt);
+    void tsecrNamingAnEarlierCopyYieldsNothing() {
+        // A spurious retransmission: only the latest copy's time is kept, so no sample.
+        SampleRule.onSend(f, 0, 100, false, 0, 1000);
+        SampleRule.onSend(f, 0, 100, false, 200 * MS, 1200);
+        assertEquals(-1, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 250 * MS));
+    }
+
+    @Test
+    void copiesSharingATsvalCannotBeToldApart() {
+        SampleRule.onSend(f, 0, 100, false, 0, 1000);
+        SampleRule.onSend(f, 0, 100, false, 1 * MS, 1000);    // fast retransmit within one TS tick
+        assertEquals(-1, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 3 * MS));
+    }
+
+    @Test
+    void timesAreKeptExactlyFarFromTheEpoch() {
+        long t0 = 1_790_000_000_000_000_000L;                   // 2026 in ns since 1970
+        SampleRule.onSend(f, 0, 100, false, t0, 0);
+        assertEquals(18_123_456L, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, false, 0, t0 + 18_123_456L));
     }
 
     @Test
     void tsecrMatchingNoCopyYieldsNothing() {
-        SampleRule.onSend(f, 0, 100, 0, 1000);
-        SampleRule.onSend(f, 0, 100, 200 * MS, 1200);
+        SampleRule.onSend(f, 0, 100, false, 0, 1000);
+        SampleRule.onSend(f, 0, 100, false, 200 * MS, 1200);
         assertEquals(-1, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 999, 230 * MS));
     }
 
     @Test
     void newSackSamplesTheEarliestNewlySackedSegment() {
-        SampleRule.onSend(f, 0, 100, 0, 0);             // lost
-        SampleRule.onSend(f, 100, 100, 2 * MS, 0);
-        SampleRule.onSend(f, 200, 100, 4 * MS, 0);
+        SampleRule.onSend(f, 0, 100, false, 0, 0);             // lost
+        SampleRule.onSend(f, 100, 100, false, 2 * MS, 0);
+        SampleRule.onSend(f, 200, 100, false, 4 * MS, 0);
         assertEquals(20 * MS, sack(0, 22, 100, 200));   // dup ACK with new SACK: 22 - 2
         assertEquals(-1, sack(0, 23, 100, 200));        // same SACK again: nothing new
         assertEquals(20 * MS, sack(0, 24, 100, 300));   // newly SACKs [200,300): 24 - 4
@@ -110,24 +125,24 @@ class SampleRuleTest {
 
     @Test
     void cumulativeAckAfterSackSkipsSackedSegments() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 100, 100, 2 * MS, 0);
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 100, 100, false, 2 * MS, 0);
         sack(0, 22, 100, 200);
-        SampleRule.onSend(f, 0, 100, 30 * MS, 0);       // fast retransmit
+        SampleRule.onSend(f, 0, 100, false, 30 * MS, 0);       // fast retransmit
         assertEquals(-1, ack(200, 55));                 // retransmitted + SACKed: nothing
     }
 
     @Test
     void dsackBelowTheAckIsIgnored() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 100, 100, 1 * MS, 0);
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 100, 100, false, 1 * MS, 0);
         assertEquals(20 * MS, ack(100, 20));
         assertEquals(-1, sack(100, 21, 0, 100));        // D-SACK of acked data
     }
 
     @Test
     void partialAckOfALargeSegmentSamplesOnce() {
-        SampleRule.onSend(f, 0, 64_000, 0, 0);          // TSO super-segment as captured on the host
+        SampleRule.onSend(f, 0, 64_000, false, 0, 0);          // TSO super-segment as captured on the host
         assertEquals(30 * MS, ack(2_896, 30));
         assertEquals(-1, ack(5_792, 31));
         assertEquals(-1, ack(64_000, 35));
@@ -136,22 +151,22 @@ class SampleRuleTest {
 
     @Test
     void repacketizedRetransmissionCarryingNewDataIsAmbiguous() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 50, 100, 200 * MS, 0);     // resends 50..100 and adds 100..150
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 50, 100, false, 200 * MS, 0);     // resends 50..100 and adds 100..150
         assertEquals(-1, ack(150, 230));
     }
 
     @Test
     void sequenceNumbersWrapAround() {
         int seq = -50;                                  // 0xFFFFFFCE
-        SampleRule.onSend(f, seq, 100, 0, 0);
+        SampleRule.onSend(f, seq, 100, false, 0, 0);
         assertEquals(18 * MS, ack(seq + 100, 18));
     }
 
     @Test
     void pendingSegmentsStayBoundedAndOverflowIsNeverMisattributed() {
         Flow small = new Flow(0, 0, 1, 1, 0, 2, 2, 8);
-        for (int i = 0; i < 100; i++) SampleRule.onSend(small, i * 10, 10, i * MS, 0);
+        for (int i = 0; i < 100; i++) SampleRule.onSend(small, i * 10, 10, false, i * MS, 0);
         assertEquals(8, small.pendingSegments());
         // The first seven entries are exact; the eighth swallowed the rest.
         assertEquals(50 * MS, SampleRule.onAck(small, 70, 0, NO_SACK, NO_SACK, false, 0, 50 * MS));
@@ -160,8 +175,8 @@ class SampleRuleTest {
 
     @Test
     void gapInTheCaptureStillSamplesFromWhatWasSeen() {
-        SampleRule.onSend(f, 0, 100, 0, 0);
-        SampleRule.onSend(f, 200, 100, 2 * MS, 0);      // [100,200) was not captured
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 200, 100, false, 2 * MS, 0);      // [100,200) was not captured
         assertEquals(21 * MS, ack(300, 21));
     }
 }

@@ -1,0 +1,389 @@
+package io.gometro.pkg;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.*;
+
+/**
+ * Installs the built .deb on this machine with apt-get, as root, then purges it and
+ * puts back what it found. Chosen over a debootstrap root: apt-get resolves the real
+ * Depends against the real archive state, setcap/getcap act on a real file system,
+ * and a supervisord and namespaces need no chroot plumbing; the test refuses to run
+ * if go-metro is already installed, so it never touches a real installation.
+ *
+ * Tests marked DAEMON need the real io.gometro.app.Main (issue 2) and fail until it lands.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DebInstallIT {
+    static final String PREFIX = "/opt/go-metro";
+    static final String JAVA = PREFIX + "/runtime/bin/java";
+    static final Path AGENT_CONF = Paths.get("/etc/dd-agent/supervisor.conf");
+    static final Path CFG = Paths.get("/etc/dd-agent/conf.d/go-metro.yaml");
+    static final Path LOG = Paths.get("/var/log/datadog/go-metro.log");
+
+    final String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    final String ns = "gmpkg" + suffix;
+    final String vethHost = "gmpa" + suffix;
+    final String vethNs = "gmpb" + suffix;
+    final int subnet = 100 + ThreadLocalRandom.current().nextInt(100);
+    final String hostIp = "10.231." + subnet + ".1";
+    final String peerIp = "10.231." + subnet + ".2";
+
+    Path tmp;
+    boolean hadDdAgentUser, hadDdAgentGroup, hadEtcDdAgent, hadLogDir;
+    String originalAgentConf;
+    Process server;
+    Process client;
+    DatagramSocket statsd;
+
+    @BeforeAll
+    void install() throws Exception {
+        assumeTrue(Sh.isRoot(), "installing packages needs root");
+        assertNotEquals(0, Sh.run(10, "dpkg", "-s", "go-metro").exit(),
+                "go-metro is already installed on this machine; this test installs and purges it, so it refuses to run");
+        hadDdAgentUser = Sh.run(5, "getent", "passwd", "dd-agent").exit() == 0;
+        hadDdAgentGroup = Sh.run(5, "getent", "group", "dd-agent").exit() == 0;
+        hadEtcDdAgent = Files.exists(Paths.get("/etc/dd-agent"));
+        hadLogDir = Files.exists(LOG.getParent());
+        assertFalse(Files.exists(AGENT_CONF), "an Agent v5 is installed here; not touching it");
+        tmp = Files.createTempDirectory("gm-deb-it");
+        Sh.run(5, "chmod", "755", tmp.toString());
+
+        // Agent v5's layout: /etc/dd-agent/supervisor.conf with its go-metro section
+        // pointing at the Go binary; runtime files in a temp dir.
+        Files.createDirectories(CFG.getParent());
+        originalAgentConf = """
+                [unix_http_server]
+                file=%1$s/datadog-supervisor.sock
+
+                [rpcinterface:supervisor]
+                supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+                [supervisorctl]
+                serverurl=unix://%1$s/datadog-supervisor.sock
+
+                [supervisord]
+                logfile=%1$s/supervisord.log
+                pidfile=%1$s/supervisord.pid
+                childlogdir=%1$s
+                nodaemon=false
+
+                [program:go-metro]
+                command=/opt/datadog-agent/bin/go-metro -cfg="/etc/dd-agent/conf.d/go-metro.yaml"
+                stdout_logfile=NONE
+                stderr_logfile=NONE
+                priority=999
+                startsecs=2
+                startretries=2
+                user=dd-agent
+
+                [group:datadog-agent]
+                programs=go-metro
+                """.formatted(tmp);
+        Files.writeString(AGENT_CONF, originalAgentConf);
+
+        Path deb = Sh.onlyFile("go-metro_*_amd64.deb");
+        Sh.run(600, "apt-get", "install", "-y", "--no-install-recommends", deb.toString()).ok("apt-get install " + deb);
+    }
+
+    @Test @Order(1)
+    void capabilityIsOnTheRuntimesJavaAndItStillLoads() {
+        String caps = Sh.run(10, "getcap", JAVA).ok("getcap").out();
+        assertTrue(caps.contains("cap_net_raw=ep"), caps);
+        // the trap: a capable java runs in secure-execution mode and ignores $ORIGIN
+        Sh.Result r = Sh.run(60, "runuser", "-u", "dd-agent", "--", PREFIX + "/bin/go-metro", "-version");
+        assertEquals(0, r.exit(), r.out());
+        assertFalse(r.out().contains("libjli.so"), r.out());
+        Sh.Result java = Sh.run(60, "runuser", "-u", "dd-agent", "--", JAVA, "-version");
+        assertEquals(0, java.exit(), java.out());
+        assertFalse(Files.exists(Paths.get("/etc/ld.so.conf.d/go-metro.conf")));
+    }
+
+    @Test @Order(2)
+    void userLogDirSupervisorAndLogrotateAreInPlace() throws Exception {
+        String pw = Sh.run(5, "getent", "passwd", "dd-agent").ok("getent").out().trim();
+        String[] f = pw.split(":");
+        if (!hadDdAgentUser) {
+            assertEquals("/opt/datadog-agent", f[5], pw);
+            assertTrue(f[6].endsWith("nologin") || f[6].endsWith("false"), pw);
+            assertFalse(Files.exists(Paths.get("/opt/datadog-agent")), "no home is created");
+        }
+        assertEquals("dd-agent", Sh.run(5, "stat", "-c", "%U", LOG.getParent().toString()).out().trim());
+        String conf = Files.readString(AGENT_CONF);
+        assertTrue(conf.contains("command=/opt/go-metro/bin/go-metro -cfg=\"/etc/dd-agent/conf.d/go-metro.yaml\""), conf);
+        assertFalse(conf.contains("/opt/datadog-agent/bin/go-metro"), conf);
+        assertEquals(1, conf.split("\\[program:go-metro]", -1).length - 1, "one section only");
+        assertEquals(originalAgentConf, Files.readString(Paths.get(AGENT_CONF + ".go-metro-orig")), "backup of the original");
+        assertFalse(Files.exists(Paths.get("/etc/supervisor/conf.d/go-metro.conf")), "never both for one supervisord");
+        // idempotent: configure twice changes nothing
+        Sh.run(60, PREFIX + "/lib/pkg/go-metro-maint", "configure").ok("maint configure (again)");
+        assertEquals(conf, Files.readString(AGENT_CONF));
+        assertEquals(originalAgentConf, Files.readString(Paths.get(AGENT_CONF + ".go-metro-orig")));
+        String lr = Files.readString(Paths.get("/etc/logrotate.d/go-metro"));
+        for (String k : List.of("rotate 5", "compress", "missingok", "notifempty", "su dd-agent dd-agent", "copytruncate", "size ")) {
+            assertTrue(lr.contains(k), k + " in\n" + lr);
+        }
+        Sh.run(30, "logrotate", "-d", "/etc/logrotate.d/go-metro").ok("logrotate -d (syntax)");
+    }
+
+    /** DAEMON: needs the real Main (capture, DogStatsD, log). */
+    @Test @Order(3)
+    void underAgentSupervisordItRunsAsDdAgentCapturesAndReports() throws Exception {
+        startTraffic();
+        writeConfig(CFG, "debug");
+        Sh.run(30, "supervisord", "-c", AGENT_CONF.toString()).ok("supervisord");
+        long pid = waitRunning(20);
+        assertEquals("dd-agent", Sh.run(5, "ps", "-o", "user=", "-p", Long.toString(pid)).out().trim());
+        String args = Sh.run(5, "ps", "-o", "args=", "-p", Long.toString(pid)).out().trim();
+        assertTrue(args.startsWith("go-metro "), "ps shows: " + args);
+        assertEquals("go-metro", Sh.run(5, "ps", "-o", "comm=", "-p", Long.toString(pid)).out().trim());
+        assertTrue(Sh.run(5, "pgrep", "-x", "go-metro").out().contains(Long.toString(pid)));
+        List<String> got = receive(45);
+        assertTrue(got.stream().anyMatch(d -> d.contains("system.net.tcp.rtt") && d.contains("dst:")), "datagrams: " + got);
+        assertTrue(Files.size(LOG) > 0, "the log gets lines");
+    }
+
+    /** DAEMON: rotation with copytruncate against the real daemon writing in append mode. */
+    @Test @Order(4)
+    void logrotateRotatesAndLaterLinesLandInTheNewFile() throws Exception {
+        waitRunning(20);
+        long before = Files.size(LOG);
+        assertTrue(before > 0, "the daemon has logged");
+        Path state = tmp.resolve("logrotate.state");
+        Sh.run(60, "logrotate", "-f", "-s", state.toString(), "/etc/logrotate.d/go-metro").ok("logrotate -f");
+        Path rotated = Paths.get(LOG + ".1.gz");
+        assertTrue(Files.exists(rotated), "rotated to " + rotated);
+        String old = Sh.run(30, "zcat", rotated.toString()).ok("zcat").out();
+        // wait for the next flush's lines in the new file
+        long deadline = System.nanoTime() + 45_000_000_000L;
+        while (System.nanoTime() < deadline && lines(Files.readString(LOG)).isEmpty()) Thread.sleep(500);
+        byte[] now = Files.readAllBytes(LOG);
+        assertTrue(now.length > 0, "later lines land in the new file");
+        for (byte b : now) assertNotEquals(0, b, "no NUL bytes after copytruncate (the log must be opened in append mode)");
+        assertFalse(old.indexOf('\0') >= 0, "no NULs in the rotated file");
+        // none lost: every line, old and new, is a whole log line
+        for (String l : concat(lines(old), lines(new String(now, StandardCharsets.UTF_8)))) {
+            assertTrue(l.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\S+ \\| [A-Z]+ \\| go-metro \\| .*"), "a torn or foreign line: " + l);
+        }
+    }
+
+    @Test @Order(5)
+    void upgradeKeepsTheEditedConfigAndTheCapability() throws Exception {
+        String edited = Files.exists(CFG) ? Files.readString(CFG) + "# edited by the operator\n" : "# edited by the operator\n";
+        Files.writeString(CFG, edited);
+        Path example = Paths.get(CFG + ".example");
+        String exampleEdited = Files.readString(example) + "# operator note\n";
+        Files.writeString(example, exampleEdited);
+        Path newer = bumpedDeb();
+        Sh.run(600, "apt-get", "install", "-y", "-o", "Dpkg::Options::=--force-confold", newer.toString()).ok("apt-get install (upgrade) " + newer);
+        assertTrue(Sh.run(10, "dpkg-query", "-W", "-f", "${Version}", "go-metro").out().endsWith("+it1"));
+        assertEquals(edited, Files.readString(CFG), "the user's go-metro.yaml is kept");
+        assertEquals(exampleEdited, Files.readString(example), "a changed conffile is kept");
+        assertTrue(Sh.run(10, "getcap", JAVA).out().contains("cap_net_raw=ep"), "capability re-applied after the file was replaced");
+        assertTrue(Files.readString(AGENT_CONF).contains("command=/opt/go-metro/bin/go-metro"));
+        assertEquals(originalAgentConf, Files.readString(Paths.get(AGENT_CONF + ".go-metro-orig")), "backup still the original");
+    }
+
+    /** DAEMON: the unprivileged daemon with and without the file capability. */
+    @Test @Order(6)
+    void unprivilegedCapturesOnlyWithTheCapability() throws Exception {
+        stopSupervisord();
+        startTraffic();
+        Path cfg = tmp.resolve("stdout.yaml");
+        writeConfig(cfg, "info");
+        Files.writeString(cfg, Files.readString(cfg).replace("log_to_file: true", "log_to_file: false"));
+        Sh.run(5, "chmod", "644", cfg.toString());
+        Process p = new ProcessBuilder("runuser", "-u", "dd-agent", "--", PREFIX + "/bin/go-metro", "-cfg=" + cfg)
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("unpriv.out").toFile()).start();
+        try {
+            List<String> got = receive(45);
+            assertTrue(got.stream().anyMatch(d -> d.contains("system.net.tcp.rtt")),
+                    "with cap_net_raw+ep on " + JAVA + " it captures; got " + got + "\n" + Files.readString(tmp.resolve("unpriv.out")));
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        Sh.run(10, "setcap", "-r", JAVA).ok("setcap -r");
+        try {
+            Sh.Result r = Sh.run(60, "runuser", "-u", "dd-agent", "--", PREFIX + "/bin/go-metro", "-cfg=" + cfg);
+            assertEquals(1, r.exit(), r.out());
+            assertTrue(r.out().contains("CAP_NET_RAW"), r.out());
+        } finally {
+            // the README's one command
+            Sh.run(10, "setcap", "cap_net_raw+ep", JAVA).ok("setcap (README command)");
+        }
+    }
+
+    @Test @Order(7)
+    void removeAndPurgeLeaveNothingBehind() throws Exception {
+        stopSupervisord();
+        Sh.run(300, "apt-get", "remove", "-y", "go-metro").ok("apt-get remove");
+        assertEquals(originalAgentConf, Files.readString(AGENT_CONF), "the original supervisor.conf is restored");
+        assertFalse(Files.exists(Paths.get(AGENT_CONF + ".go-metro-orig")));
+        assertFalse(Files.exists(Paths.get("/etc/supervisor/conf.d/go-metro.conf")));
+        assertFalse(Files.exists(Paths.get(JAVA)), "the capable binary is gone");
+        assertFalse(Files.exists(Paths.get("/etc/ld.so.conf.d/go-metro.conf")));
+        Files.writeString(LOG, "2026-01-01 00:00:00 UTC | INFO | go-metro | (X.java:1) | left over\n");
+        Sh.run(300, "apt-get", "purge", "-y", "go-metro").ok("apt-get purge");
+        assertNotEquals(0, Sh.run(10, "dpkg", "-s", "go-metro").exit());
+        assertFalse(Files.exists(Paths.get(PREFIX)), Sh.run(5, "find", PREFIX).out());
+        assertFalse(Files.exists(Paths.get("/etc/logrotate.d/go-metro")));
+        assertFalse(Files.exists(Paths.get(CFG + ".example")));
+        assertFalse(Files.exists(LOG), "purge removes the logs");
+        assertEquals(0, Sh.run(5, "getent", "passwd", "dd-agent").exit(), "dd-agent stays (shared with the agent)");
+    }
+
+    @AfterAll
+    void restoreMachine() throws Exception {
+        if (tmp == null) return;
+        stopSupervisord();
+        stopTraffic();
+        if (Sh.run(10, "dpkg", "-s", "go-metro").exit() == 0) Sh.run(300, "apt-get", "purge", "-y", "go-metro");
+        Files.deleteIfExists(CFG);
+        Files.deleteIfExists(AGENT_CONF);
+        Files.deleteIfExists(Paths.get(AGENT_CONF + ".go-metro-orig"));
+        if (!hadEtcDdAgent) Sh.run(10, "rm", "-rf", "/etc/dd-agent");
+        if (!hadLogDir) Sh.run(10, "rm", "-rf", LOG.getParent().toString());
+        if (!hadDdAgentUser) Sh.run(30, "userdel", "dd-agent");
+        if (!hadDdAgentGroup && Sh.run(5, "getent", "group", "dd-agent").exit() == 0) Sh.run(30, "groupdel", "dd-agent");
+        Sh.run(30, "rm", "-rf", tmp.toString());
+    }
+
+    // ---------------------------------------------------------------------------------
+
+    Path bumpedDeb() throws Exception {
+        // The same payload with a higher version: dpkg-deb rebuild of the built package.
+        Path deb = Sh.onlyFile("go-metro_*_amd64.deb");
+        Path x = tmp.resolve("deb-x");
+        Sh.run(120, "dpkg-deb", "-R", deb.toString(), x.toString()).ok("dpkg-deb -R");
+        Path control = x.resolve("DEBIAN/control");
+        Files.writeString(control, Files.readString(control).replaceFirst("(?m)^Version: (.*)$", "Version: $1+it1"));
+        Path out = tmp.resolve("go-metro_upgrade_amd64.deb");
+        Sh.run(300, "dpkg-deb", "--root-owner-group", "-Zgzip", "-b", x.toString(), out.toString()).ok("dpkg-deb -b");
+        Sh.run(30, "rm", "-rf", x.toString());
+        return out;
+    }
+
+    void writeConfig(Path file, String level) throws Exception {
+        if (statsd == null) {
+            statsd = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+            statsd.setSoTimeout(1000);
+        }
+        Files.writeString(file, """
+                init_config:
+                  snaplen: 512
+                  idle_ttl: 300
+                  exp_ttl: 60
+                  statsd_ip: 127.0.0.1
+                  statsd_port: %d
+                  log_to_file: true
+                  log_level: %s
+                instances:
+                  - interface: %s
+                    tags: [test:deb-it]
+                    ips: [%s]
+                """.formatted(statsd.getLocalPort(), level, vethHost, peerIp));
+    }
+
+    List<String> receive(int seconds) throws Exception {
+        List<String> got = new ArrayList<>();
+        byte[] buf = new byte[65536];
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            try {
+                statsd.receive(p);
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            String s = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+            got.add(s);
+            if (s.contains("system.net.tcp.rtt")) break;
+        }
+        return got;
+    }
+
+    void startTraffic() throws Exception {
+        if (server != null) return;
+        Sh.run(10, "ip", "netns", "add", ns).ok("netns add");
+        Sh.run(10, "ip", "link", "add", vethHost, "type", "veth", "peer", "name", vethNs).ok("veth");
+        Sh.run(10, "ip", "link", "set", vethNs, "netns", ns).ok("veth to ns");
+        Sh.run(10, "ip", "addr", "add", hostIp + "/24", "dev", vethHost).ok("addr");
+        Sh.run(10, "ip", "link", "set", vethHost, "up").ok("up");
+        Sh.run(10, "ip", "netns", "exec", ns, "ip", "addr", "add", peerIp + "/24", "dev", vethNs).ok("addr ns");
+        Sh.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", vethNs, "up").ok("up ns");
+        Sh.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").ok("lo ns");
+        // a bounded request/response load: the peer in the namespace serves, we ask every 200 ms
+        server = new ProcessBuilder("timeout", "300", "ip", "netns", "exec", ns, "sh", "-c",
+                "timeout 300 python3 -m http.server --bind " + peerIp + " 18080 >/dev/null 2>&1 & "
+                        + "sleep 1; exec timeout 290 sh -c 'while :; do sleep 0.2; done'")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        client = new ProcessBuilder("timeout", "290", "sh", "-c",
+                "sleep 2; while :; do curl -s -o /dev/null --max-time 2 http://" + peerIp + ":18080/ ; sleep 0.2; done")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    void stopTraffic() {
+        for (Process p : new Process[] {client}) {
+            if (p != null) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+            }
+        }
+        if (server != null) {
+            server.descendants().forEach(ProcessHandle::destroy);
+            server.destroy();
+        }
+        Sh.sh(10, "for p in $(ip netns pids " + ns + " 2>/dev/null); do kill $p; done");
+        Sh.run(10, "ip", "link", "del", vethHost);
+        Sh.run(10, "ip", "netns", "del", ns);
+        if (statsd != null) statsd.close();
+    }
+
+    long waitRunning(int seconds) throws Exception {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        String st = "";
+        while (System.nanoTime() < deadline) {
+            st = Sh.run(10, "supervisorctl", "-c", AGENT_CONF.toString(), "status", "datadog-agent:go-metro").out();
+            var m = java.util.regex.Pattern.compile("RUNNING\\s+pid (\\d+)").matcher(st);
+            if (m.find()) return Long.parseLong(m.group(1));
+            Thread.sleep(500);
+        }
+        throw new AssertionError("go-metro not RUNNING under supervisord: " + st + "\n"
+                + Sh.run(5, "tail", "-20", tmp.resolve("supervisord.log").toString()).out());
+    }
+
+    void stopSupervisord() {
+        Path pid = tmp.resolve("supervisord.pid");
+        if (Files.exists(pid)) {
+            Sh.run(30, "supervisorctl", "-c", AGENT_CONF.toString(), "shutdown");
+            Sh.sh(30, "i=0; while [ -f " + pid + " ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done");
+        }
+    }
+
+    static List<String> lines(String s) {
+        List<String> l = new ArrayList<>();
+        for (String x : s.split("\n")) if (!x.isEmpty()) l.add(x);
+        return l;
+    }
+
+    static List<String> concat(List<String> a, List<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+}
