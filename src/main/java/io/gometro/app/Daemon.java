@@ -89,7 +89,9 @@ final class Daemon {
             for (Sniffer s : sniffers) s.start();
             return superviseUntilDone(sniffers, shutdown);
         } finally {
-            shutdown.request("exiting");
+            // Silent: a signal, a failed capture or the files' end has already been logged, and a
+            // config or start-up error must not be followed by "stopping after a last flush".
+            shutdown.stop();
             for (Sniffer s : sniffers) s.join(3_000);
             sink.close();
         }
