@@ -1,7 +1,6 @@
 package io.gometro.flow;
 
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -21,8 +20,16 @@ class TrackerChecks implements FlowListener {
     private final boolean retain;
     private long minTs = Long.MAX_VALUE, maxTs = Long.MIN_VALUE;
 
-    final Set<Flow> removed = Collections.newSetFromMap(new IdentityHashMap<>());
-    final Set<Flow> seenCarrying = Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * A flow's identity: the tracker recycles Flow objects, so the same object serves a
+     * later connection; a connection id plus the sender names one flow for good.
+     */
+    record Key(long id, long srcHi, long srcLo, int srcPort) {
+        static Key of(Flow f) { return new Key(f.id(), f.srcHi(), f.srcLo(), f.srcPort()); }
+    }
+
+    final Set<Key> removed = new HashSet<>();
+    final Set<Key> seenCarrying = new HashSet<>();
     long flushes, freshReported, removals, maxPendingSeen;
     final long[] removalsByWhy = new long[Removal.values().length];
 
@@ -44,7 +51,7 @@ class TrackerChecks implements FlowListener {
         flushes++;
         for (Flow f : fresh) {
             freshReported++;
-            if (retain) assertFalse(removed.contains(f), "a flow was reported fresh after its removal");
+            if (retain) assertFalse(removed.contains(Key.of(f)), "a flow was reported fresh after its removal");
             assertTrue(f.freshSamples() > 0, "fresh flow without fresh samples");
             checkSamples(f);
         }
@@ -55,7 +62,7 @@ class TrackerChecks implements FlowListener {
         removals++;
         removalsByWhy[why.ordinal()]++;
         assertTrue(f.carriedData(), "removed flow never carried data");
-        if (retain && !removed.add(f)) fail("flow " + f.id() + " reported removed twice (" + why + ")");
+        if (retain && !removed.add(Key.of(f))) fail("flow " + f.id() + " reported removed twice (" + why + ")");
         checkSamples(f);
     }
 
@@ -91,16 +98,16 @@ class TrackerChecks implements FlowListener {
         if (p > maxPendingSeen) maxPendingSeen = p;
         assertTrue(p <= cfg.maxPending(), p + " pending segments > max_pending " + cfg.maxPending());
         if (retain && f.carriedData()) {
-            seenCarrying.add(f);
-            assertFalse(removed.contains(f), "a removed flow is still in the table");
+            seenCarrying.add(Key.of(f));
+            assertFalse(removed.contains(Key.of(f)), "a removed flow is still in the table");
         }
     }
 
     /** After {@link FlowTracker#finish}: nothing left, every data flow reported exactly once. */
     void checkFinished(FlowTracker t) {
         assertEquals(0, t.activeConnections(), "connections left after finish");
-        for (Flow f : seenCarrying) {
-            assertTrue(removed.contains(f), "flow " + f.id() + " carried data but was never reported removed");
+        for (Key k : seenCarrying) {
+            assertTrue(removed.contains(k), "flow " + k.id() + " carried data but was never reported removed");
         }
         if (retain) assertEquals(removed.size(), removals);
     }
