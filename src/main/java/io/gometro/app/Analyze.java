@@ -40,13 +40,15 @@ final class Analyze {
             tracker.finish(tracker.clock());
             report.print(out, json);
             out.flush();
+            // At most one warning line: the damage that stopped the read, else what was skipped.
+            String skipped = pump.damaged() > 0
+                    ? pump.damaged() + " truncated or malformed packets skipped" : null;
             if (end == CaptureHandle.End.ERROR) {
                 err.println("go-metro: " + pcap + ": read stopped after " + pump.packets
-                        + " packets: " + h.lastError() + " (flows above are up to the damage)");
-            }
-            if (pump.damaged() > 0) {
-                err.println("go-metro: " + pcap + ": skipped " + pump.damaged()
-                        + " truncated or malformed packets");
+                        + " packets: " + h.lastError() + " (flows above are up to the damage"
+                        + (skipped != null ? "; " + skipped : "") + ")");
+            } else if (skipped != null) {
+                err.println("go-metro: " + pcap + ": " + skipped);
             }
             return 0;
         } catch (CaptureException e) {

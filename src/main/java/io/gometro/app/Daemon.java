@@ -40,7 +40,7 @@ final class Daemon {
         shutdown.installSignalHandlers();
         int code = run(flags, shutdown);
         // The last line says why we stopped (supervisord only sees the exit code).
-        if (shutdown.requested()) LOG.info("go-metro stopped ({}), exit code {}", shutdown.reason(), code);
+        if (shutdown.reason() != null) LOG.info("go-metro stopped ({}), exit code {}", shutdown.reason(), code);
         else LOG.info("go-metro stopped, exit code {}", code);
         return code;
     }
@@ -100,7 +100,9 @@ final class Daemon {
             for (Sniffer s : sniffers) s.start();
             return superviseUntilDone(sniffers, shutdown);
         } finally {
-            shutdown.request("exiting");
+            // Silent: a signal, a failed capture or the files' end has already been logged, and a
+            // config or start-up error must not be followed by "stopping after a last flush".
+            shutdown.stop();
             for (Sniffer s : sniffers) s.join(3_000);
             sink.close();
         }

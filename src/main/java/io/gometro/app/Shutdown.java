@@ -21,11 +21,11 @@ final class Shutdown {
 
     private final CountDownLatch latch = new CountDownLatch(1);
     private volatile boolean requested;
-    private volatile String reason = "not requested";
+    private volatile String reason;
 
     boolean requested() { return requested; }
 
-    /** Why the stop was asked for: "received SIGTERM", "a capture failed"... */
+    /** Why a stop was requested ("received SIGTERM", "a capture failed"...); null if none was, or only {@link #stop()}. */
     String reason() { return reason; }
 
     void request(String why) {
@@ -33,6 +33,12 @@ final class Shutdown {
         requested = true;
         reason = why;
         LOG.info("{}: stopping after a last flush", why);
+        latch.countDown();
+    }
+
+    /** Stops the captures without a log line, for exits whose reason is already logged. */
+    void stop() {
+        requested = true;
         latch.countDown();
     }
 
@@ -59,7 +65,7 @@ final class Shutdown {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> request("received SIG" + s.getName()));
             } catch (IllegalArgumentException e) {
-                // Without -Xrs the JVM keeps SIGQUIT for thread dumps; the others still work.
+                // The JVM keeps SIGQUIT for thread dumps (and with -Xrs refuses all four).
                 LOG.debug("SIG{} stays with the JVM: {}", name, e.getMessage());
             }
         }

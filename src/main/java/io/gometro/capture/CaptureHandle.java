@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,9 +13,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * One open libpcap handle, live or offline. pcap4j opens, configures, filters and
- * reports statistics; the packet loop reads the same pcap_t through a direct FFM
- * binding of pcap_next_ex, with no per-packet allocation.
+ * One open libpcap handle, live or offline. For a live handle pcap4j opens, configures,
+ * filters and reports statistics ({@link Pcap4jLive}); a capture file is opened, filtered
+ * and closed through FFM bindings alone, so analysis mode starts without pcap4j, JNA or
+ * logging. Either way the packet loop reads the pcap_t through a direct FFM binding of
+ * pcap_next_ex, with no per-packet allocation.
  *
  * <p>Why not pcap4j's own reads: each getNextRawPacketEx call allocates JNA structures
  * (~0.3 M packets/s here), its loop with a RawPacketListener copies every packet into a
@@ -37,24 +38,12 @@ public final class CaptureHandle implements AutoCloseable {
 
     /** pcap_get_tstamp_precision values. */
     private static final int PCAP_TSTAMP_PRECISION_NANO = 1;
-    /** pcap_activate's PCAP_ERROR_NO_SUCH_DEVICE and PCAP_ERROR_PERM_DENIED. */
-    private static final int PCAP_ERROR_NO_SUCH_DEVICE = -5, PCAP_ERROR_PERM_DENIED = -8;
     private static final short POLLIN = 1;
+    /** PCAP_ERRBUF_SIZE. */
+    private static final int ERRBUF = 256;
 
-    private static final Field HANDLE_POINTER;
-
-    static {
-        // pcap4j keeps its pcap_t* in a private JNA Pointer; on the class path reflection can read it.
-        try {
-            Class<?> c = Class.forName("org.pcap4j.core.PcapHandle", false, CaptureHandle.class.getClassLoader());
-            HANDLE_POINTER = c.getDeclaredField("handle");
-            HANDLE_POINTER.setAccessible(true);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new ExceptionInInitializerError("pcap4j PcapHandle.handle not accessible: " + e);
-        }
-    }
-
-    private final org.pcap4j.core.PcapHandle pcap4j;
+    private final Pcap4jLive pcap4j;      // live handles only; null offline (opened with FFM)
+    private final Libpcap lib;
     private final String source;          // interface or file, for messages
     private final boolean live;
     private final int linkType;
@@ -71,20 +60,14 @@ public final class CaptureHandle implements AutoCloseable {
     private String lastError;
     private boolean closed;
 
-    private CaptureHandle(org.pcap4j.core.PcapHandle h, String source, boolean live, int readTimeoutMillis,
-                          Libpcap lib) throws CaptureException {
+    private CaptureHandle(Pcap4jLive h, long pcapTAddr, int linkType, String source, boolean live,
+                          int readTimeoutMillis, Libpcap lib) throws CaptureException {
         this.pcap4j = h;
+        this.lib = lib;
         this.source = source;
         this.live = live;
-        this.linkType = h.getDlt().value();
-        long addr;
-        try {
-            addr = com.sun.jna.Pointer.nativeValue((com.sun.jna.Pointer) HANDLE_POINTER.get(h));
-        } catch (IllegalAccessException e) {
-            h.close();
-            throw new IllegalStateException("cannot read pcap4j's pcap_t pointer", e);
-        }
-        this.pcapT = MemorySegment.ofAddress(addr);
+        this.linkType = linkType;
+        this.pcapT = MemorySegment.ofAddress(pcapTAddr);
         this.tsMultiplier = precision(lib, pcapT) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
         this.nextEx = lib.nextEx;
         this.arena = Arena.ofShared();
@@ -102,7 +85,7 @@ public final class CaptureHandle implements AutoCloseable {
             // by the read timeout while keeping V3's batched delivery.
             int fd;
             try {
-                h.setBlockingMode(org.pcap4j.core.PcapHandle.BlockingMode.NONBLOCKING);
+                h.setNonBlocking();
                 fd = (int) lib.getSelectableFd.invokeExact(pcapT);
             } catch (Throwable t) {
                 close();
@@ -142,35 +125,8 @@ public final class CaptureHandle implements AutoCloseable {
             throw new IllegalArgumentException("readTimeoutMillis must be > 0, got " + readTimeoutMillis);
         }
         Libpcap lib = Libpcap.ensureLoaded();
-        org.pcap4j.core.PcapHandle.Builder b = new org.pcap4j.core.PcapHandle.Builder(iface)
-                .snaplen(snaplen)
-                .promiscuousMode(org.pcap4j.core.PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
-                .timeoutMillis(readTimeoutMillis);
-        if (bufferBytes > 0) b.bufferSize(bufferBytes);
-        org.pcap4j.core.PcapHandle h;
-        try {
-            h = b.build();
-        } catch (org.pcap4j.core.PcapNativeException e) {
-            throw liveFailure(iface, e);
-        }
-        return new CaptureHandle(h, "interface " + iface, true, readTimeoutMillis, lib);
-    }
-
-    private static CaptureException liveFailure(String iface, org.pcap4j.core.PcapNativeException e) {
-        String msg = String.valueOf(e.getMessage()).strip();
-        Integer rc = e.getReturnCode();
-        String lower = msg.toLowerCase();
-        if ((rc != null && rc == PCAP_ERROR_PERM_DENIED) || lower.contains("operation not permitted")
-                || lower.contains("permission")) {
-            return new CaptureException("cannot capture on interface " + iface + ": permission denied (" + msg
-                    + "); go-metro needs the CAP_NET_RAW capability (run as root, or"
-                    + " setcap cap_net_raw+ep on the java binary it runs with)", true);
-        }
-        if ((rc != null && rc == PCAP_ERROR_NO_SUCH_DEVICE) || lower.contains("no such device")) {
-            return new CaptureException("cannot capture on interface " + iface
-                    + ": no such interface (check `interface:` in the config; `ip link` lists them)", false);
-        }
-        return new CaptureException("cannot capture on interface " + iface + ": " + msg, false);
+        Pcap4jLive h = Pcap4jLive.open(iface, snaplen, readTimeoutMillis, bufferBytes);
+        return new CaptureHandle(h, h.pcapT, h.linkType, "interface " + iface, true, readTimeoutMillis, lib);
     }
 
     /** Opens a capture file (pcap or pcapng) with nanosecond timestamps, so ts are exact whatever the file holds. */
@@ -186,25 +142,63 @@ public final class CaptureHandle implements AutoCloseable {
             throw new CaptureException("capture file " + path + ": " + e.getMessage(), false);
         }
         Libpcap lib = Libpcap.ensureLoaded();
-        org.pcap4j.core.PcapHandle h;
-        try {
-            h = org.pcap4j.core.Pcaps.openOffline(path, org.pcap4j.core.PcapHandle.TimestampPrecision.NANO);
-        } catch (org.pcap4j.core.PcapNativeException e) {
-            throw new CaptureException("capture file " + path + ": not a readable pcap/pcapng file ("
-                    + String.valueOf(e.getMessage()).strip() + ")", false);
+        long t;
+        int dlt;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment name = a.allocateFrom(path);
+            MemorySegment errbuf = a.allocate(ERRBUF);
+            MemorySegment h = lib.openOfflinePrecision != null
+                    ? (MemorySegment) lib.openOfflinePrecision.invokeExact(name, PCAP_TSTAMP_PRECISION_NANO, errbuf)
+                    : (MemorySegment) lib.openOffline.invokeExact(name, errbuf);
+            if (h.address() == 0) {
+                throw new CaptureException("capture file " + path + ": not a readable pcap/pcapng file ("
+                        + errbuf.getString(0).strip() + ")", false);
+            }
+            t = h.address();
+            dlt = (int) lib.datalink.invokeExact(h);
+        } catch (CaptureException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("libpcap call failed opening " + path, e);
         }
-        return new CaptureHandle(h, "capture file " + path, false, 0, lib);
+        return new CaptureHandle(null, t, dlt, "capture file " + path, false, 0, lib);
     }
 
     /** Compiles (optimised) and installs a BPF filter. */
     public void setFilter(String bpf) throws CaptureException {
+        if (closed) throw new IllegalStateException(source + " is closed");
+        if (pcap4j != null) {
+            pcap4j.setFilter(bpf, source);
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            // struct bpf_program { u_int bf_len; struct bpf_insn *bf_insns; }: 16 bytes on LP64.
+            MemorySegment prog = a.allocate(16, 8);
+            // netmask PCAP_NETMASK_UNKNOWN: only "ip broadcast" needs it, and files have no interface.
+            if ((int) lib.compile.invokeExact(pcapT, prog, a.allocateFrom(bpf), 1, 0xffffffff) != 0) {
+                throw new CaptureException("invalid capture filter \"" + bpf + "\" on " + source + ": "
+                        + nativeError(), false);
+            }
+            int rc = (int) lib.setfilter.invokeExact(pcapT, prog);
+            lib.freecode.invokeExact(prog);
+            if (rc != 0) {
+                throw new CaptureException("cannot install capture filter \"" + bpf + "\" on " + source + ": "
+                        + nativeError(), false);
+            }
+        } catch (CaptureException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("libpcap call failed setting a filter on " + source, e);
+        }
+    }
+
+    /** pcap_geterr for an FFM-opened handle. */
+    private String nativeError() {
         try {
-            pcap4j.setFilter(bpf, org.pcap4j.core.BpfProgram.BpfCompileMode.OPTIMIZE);
-        } catch (org.pcap4j.core.PcapNativeException e) {
-            throw new CaptureException("invalid capture filter \"" + bpf + "\" on " + source + ": "
-                    + String.valueOf(e.getMessage()).strip(), false);
-        } catch (org.pcap4j.core.NotOpenException e) {
-            throw new IllegalStateException(source + " is closed", e);
+            MemorySegment m = (MemorySegment) lib.geterr.invokeExact(pcapT);
+            return m.reinterpret(ERRBUF).getString(0).strip();
+        } catch (Throwable t) {
+            return "(pcap_geterr failed: " + t + ")";
         }
     }
 
@@ -259,12 +253,7 @@ public final class CaptureHandle implements AutoCloseable {
                 // PCAP_ERROR_BREAK: end of a savefile (or pcap_breakloop).
                 return live ? End.STOPPED : End.EOF;
             } else {
-                String err;
-                try {
-                    err = pcap4j.getError();
-                } catch (org.pcap4j.core.NotOpenException e) {
-                    err = "handle closed";
-                }
+                String err = pcap4j != null ? pcap4j.error() : nativeError();
                 lastError = source + ": " + (err == null || err.isBlank() ? "pcap_next_ex returned " + rc : err.strip());
                 return End.ERROR;
             }
@@ -278,14 +267,7 @@ public final class CaptureHandle implements AutoCloseable {
     /** pcap_stats: packets received, dropped by the kernel buffer, dropped by the interface. Live only; zeros offline. */
     public Stats stats() {
         if (!live || closed) return new Stats(0, 0, 0);
-        try {
-            org.pcap4j.core.PcapStat s = pcap4j.getStats();
-            // pcap_stat fields are u_int: read them unsigned so a wrapped counter is not negative.
-            return new Stats(s.getNumPacketsReceived() & 0xffff_ffffL, s.getNumPacketsDropped() & 0xffff_ffffL,
-                    s.getNumPacketsDroppedByIf() & 0xffff_ffffL);
-        } catch (org.pcap4j.core.PcapNativeException | org.pcap4j.core.NotOpenException e) {
-            return new Stats(0, 0, 0);
-        }
+        return pcap4j.stats();
     }
 
     public record Stats(long received, long dropped, long ifDropped) {}
@@ -296,7 +278,15 @@ public final class CaptureHandle implements AutoCloseable {
         // so the pcap_t is never freed under a running read.
         arena.close();
         closed = true;
-        pcap4j.close();
+        if (pcap4j != null) {
+            pcap4j.close();
+        } else {
+            try {
+                lib.close.invokeExact(pcapT);
+            } catch (Throwable t) {
+                throw new IllegalStateException("pcap_close failed on " + source, t);
+            }
+        }
     }
 
     @Override public String toString() { return "CaptureHandle[" + source + "]"; }

@@ -163,6 +163,9 @@ public final class FlowTracker {
     /** The tracker's packet-time clock, ns. */
     public long clock() { return clock; }
 
+    /** The table itself, for tests in this package that check its bounds while it runs. */
+    FlowTable table() { return table; }
+
     private void expire() {
         long idleBefore = clock - cfg.idleTtlNanos();
         for (Connection c = table.oldestIdle(); c != null && c.lastSeen <= idleBefore; c = table.oldestIdle()) {

@@ -1,0 +1,72 @@
+package io.gometro.app;
+
+import io.gometro.capture.CaptureException;
+import io.gometro.capture.CaptureHandle;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The training run behind the AOT cache that ships in the runtime (scripts/build-tree runs
+ * it once, with the launcher's JVM flags plus {@code -XX:AOTCacheOutput}). It goes through
+ * what a real start goes through, so those classes come pre-loaded and pre-linked, with
+ * profiles: analysis mode (table and -json), -version, the daemon replaying a file
+ * ({@code interface: file}) with logging to a file, and the pcap4j/JNA path of opening a
+ * live handle (which fails without CAP_NET_RAW at build time; its classes load all the same).
+ *
+ * <p>Usage: {@code AotTraining PCAP WORKDIR}. Never used at run time.
+ */
+public final class AotTraining {
+    private AotTraining() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: AotTraining PCAP WORKDIR");
+            System.exit(2);
+        }
+        String pcap = args[0];
+        Path work = Files.createDirectories(Path.of(args[1]));
+        PrintStream out = System.out;
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        System.setOut(quiet);
+        int rc = 0;
+        try {
+            // The hot path gets warm enough for the profiles to mean something.
+            for (int i = 0; i < 20; i++) {
+                rc |= Main.run(new String[] {"-pcap=" + pcap, "-local=10.42.31.222", "-json"});
+            }
+            rc |= Main.run(new String[] {"-pcap", pcap});
+            rc |= Main.run(new String[] {"-version"});
+            try (CaptureHandle h = CaptureHandle.openLive("lo", 512, 100, 0)) {
+                h.setFilter("tcp and host 192.0.2.1");
+                h.stats();
+            } catch (CaptureException expectedWithoutCapNetRaw) {
+                // the classes are loaded either way
+            }
+            Path cfg = work.resolve("go-metro.yaml");
+            // DogStatsD on loopback's discard port: the packets go nowhere.
+            Files.writeString(cfg, """
+                    init_config:
+                      log_to_file: true
+                      log_level: info
+                      statsd_ip: 127.0.0.1
+                      statsd_port: 9
+                    instances:
+                      - interface: file
+                        pcap: %s
+                        ips: [162.243.251.92]
+                    """.formatted(pcap));
+            rc |= Main.run(new String[] {"-cfg=" + cfg, "-log=" + work.resolve("go-metro.log")});
+        } finally {
+            System.setOut(out);
+            LogSetup.shutdown();
+        }
+        if (rc != 0) {
+            System.err.println("AotTraining: a run failed (exit " + rc + "); see " + work.resolve("go-metro.log"));
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+}

@@ -1,0 +1,167 @@
+package io.gometro.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gometro.lab.Cmd;
+import io.gometro.lab.LabTools;
+import io.gometro.lab.NetLab;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 5 items 4 and 5, through the real process: a DogStatsD that is closed, unresolvable or never reads
+ * does not stop capture, costs at most one log line per flush and no memory growth; an interface that vanishes
+ * under a live capture, or does not exist at start, ends the daemon with a clear line and a non-zero exit.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class DaemonFaultsIT {
+    static final AtomicInteger PORTS = new AtomicInteger(7400);
+    /** Seconds the daemon runs under each DogStatsD fault with traffic flowing. */
+    static final int OBSERVE_S = 14;
+    static NetLab lab;
+
+    @BeforeAll
+    static void startLab() {
+        Assumptions.assumeTrue(LabTools.canRunLab(), "the lab needs root, ip, ethtool and gcc");
+        lab = NetLab.start(NetLab.Config.rtt(10));
+    }
+
+    @AfterAll
+    static void stopLab() {
+        if (lab == null) return;
+        lab.close();
+        String mine = NetLab.PREFIX + ProcessHandle.current().pid() + "-";
+        assertTrue(NetLab.listNamespaces().stream().noneMatch(n -> n.startsWith(mine)),
+                "a lab namespace was left behind: " + NetLab.listNamespaces());
+    }
+
+    @ParameterizedTest(name = "DogStatsD {0}")
+    @ValueSource(strings = {"closed-port", "unresolvable-host", "never-reads"})
+    void captureGoesOnWhenDogStatsdFails(String fault) {
+        int statsdPort = PORTS.getAndIncrement();
+        String host = fault.equals("unresolvable-host") ? "no-such-host.invalid" : "127.0.0.1";
+        if (fault.equals("never-reads")) {
+            DaemonHarness.startSink(lab, lab.nsA(), statsdPort, true, lab.workDir().resolve("fault-sink-" + fault + ".out"));
+        }
+        Path out = lab.workDir().resolve("fault-" + fault + ".out");
+        Path log = lab.workDir().resolve("fault-" + fault + ".log");
+        Path cfg = DaemonHarness.write(lab.workDir().resolve("fault-" + fault + ".yaml"),
+                DaemonHarness.liveConfig(NetLab.IF_A, lab.ipv4B(), 1, host, statsdPort, true));
+        Process d = lab.spawn(lab.nsA(), out, DaemonHarness.daemonCommand("-cfg=" + cfg, "-log=" + log));
+        DaemonHarness.await(d, log, "capturing on " + NetLab.IF_A, Duration.ofSeconds(15), "go-metro");
+        // Steady request/response for the whole window, so every flush has packets and samples to send.
+        Process[] load = DaemonHarness.startLoad(lab, false, PORTS.getAndIncrement(),
+                List.of("-m", "rr", "-s", "200", "-r", "2000", "-k", "1000000", "-t", "5"), OBSERVE_S + 10);
+
+        List<Long> rss = new ArrayList<>();
+        long start = System.nanoTime();
+        DaemonHarness.sleep(3_000); // warm-up: class loading, JIT, the heap's first growth
+        while (System.nanoTime() - start < OBSERVE_S * 1_000_000_000L) {
+            assertTrue(d.isAlive(), fault + ": go-metro died:\n" + DaemonHarness.tail(DaemonHarness.read(log)));
+            rss.add(DaemonHarness.vmRssKb(d.pid()));
+            DaemonHarness.sleep(1_500);
+        }
+        assertTrue(load[1].isAlive(), "the traffic stopped before the window ended; the window saw too little");
+
+        long t0 = System.nanoTime();
+        DaemonHarness.signal(d, "TERM");
+        long stopMs = DaemonHarness.awaitExit(d, t0, Duration.ofSeconds(10), log) / 1_000_000;
+        for (Process p : load) p.destroy();
+        String text = DaemonHarness.read(log);
+        assertEquals(0, d.exitValue(), fault + ": exit after SIGTERM:\n" + DaemonHarness.tail(text));
+        DaemonHarness.assertWholeLogLines(text, fault + " log");
+
+        List<Long> packets = DaemonHarness.summaryPackets(text);
+        assertTrue(packets.size() >= OBSERVE_S - 4, fault + ": only " + packets.size() + " flush summaries in "
+                + OBSERVE_S + " s at flush_interval 1:\n" + text);
+        for (int i = 1; i < packets.size(); i++) {
+            assertTrue(packets.get(i) >= packets.get(i - 1), fault + ": packet total went down: " + packets);
+        }
+        // Capture went on: the total grows across the window, and in most single flushes.
+        assertTrue(packets.get(packets.size() - 1) > packets.get(0) + 1_000, fault + ": capture stalled: " + packets);
+        long errorLines = text.lines().filter(l -> l.contains("DogStatsD") && (l.contains("| WARNING |")
+                || l.contains("| ERROR |") || l.contains("| CRITICAL |"))).count();
+        assertTrue(errorLines <= packets.size() + 1, fault + ": " + errorLines + " DogStatsD error lines for "
+                + packets.size() + " flushes:\n" + text);
+        if (fault.equals("unresolvable-host")) {
+            assertTrue(text.contains("no-such-host.invalid") && text.contains("statsd_ip"),
+                    "the log does not name the host and the key:\n" + text);
+        }
+
+        long first = rss.get(0), max = rss.stream().mapToLong(Long::longValue).max().orElseThrow();
+        long last = rss.get(rss.size() - 1);
+        System.out.printf("DogStatsD %s: %d flushes, packets %d -> %d, %d DogStatsD error lines, VmRSS kB %s "
+                        + "(first %d, max %d, last %d), stop %d ms%n", fault, packets.size(), packets.get(0),
+                packets.get(packets.size() - 1), errorLines, rss, first, max, last, stopMs);
+        // Generous: the heap is capped (-Xmx48m in the launcher), so anything that grows per send or per flush
+        // would show as a steady climb well past this within the window.
+        assertTrue(max <= first + 24 * 1024, fault + ": VmRSS grew from " + first + " to " + max + " kB: " + rss);
+    }
+
+    @Test
+    void interfaceVanishingEndsTheDaemonNonZero() {
+        try (NetLab own = NetLab.start(NetLab.Config.rtt(10))) {
+            Path out = own.workDir().resolve("vanish.out");
+            Path log = own.workDir().resolve("vanish.log");
+            Path cfg = DaemonHarness.write(own.workDir().resolve("vanish.yaml"),
+                    DaemonHarness.liveConfig(NetLab.IF_A, own.ipv4B(), 1, "127.0.0.1", 8125, true));
+            Process d = own.spawn(own.nsA(), out, DaemonHarness.daemonCommand("-cfg=" + cfg, "-log=" + log));
+            DaemonHarness.await(d, log, "capturing on " + NetLab.IF_A, Duration.ofSeconds(15), "go-metro");
+            DaemonHarness.sleep(1_500);
+            assertTrue(d.isAlive(), "go-metro stopped early:\n" + DaemonHarness.read(log));
+            long t0 = System.nanoTime();
+            Cmd.run(Duration.ofSeconds(10), "ip", "-n", own.nsA(), "link", "del", NetLab.IF_A).requireSuccess();
+            long ms = DaemonHarness.awaitExit(d, t0, Duration.ofSeconds(10), log) / 1_000_000;
+            String text = DaemonHarness.read(log);
+            assertNotEquals(0, d.exitValue(), "exit code after the interface vanished:\n" + text);
+            assertTrue(ms <= 5_000, "took " + ms + " ms to notice the interface vanished");
+            DaemonHarness.assertWholeLogLines(text, "log after the interface vanished");
+            assertTrue(text.lines().anyMatch(l -> l.contains("| ERROR |") && l.contains(NetLab.IF_A)),
+                    "no ERROR line names " + NetLab.IF_A + ":\n" + text);
+            assertFalse(DaemonHarness.read(out).contains("Exception"), "stdout/stderr: " + DaemonHarness.read(out));
+            System.out.printf("interface vanished: exit %d after %d ms; log: %s%n", d.exitValue(), ms,
+                    text.lines().filter(l -> l.contains("| ERROR |")).toList());
+        }
+    }
+
+    @Test
+    void startBeforeTheInterfaceExistsExitsOne() throws Exception {
+        Assumptions.assumeTrue(LabTools.canRunLab(), "needs root for the capture to reach the interface lookup");
+        String iface = "ditnx" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        Path dir = Files.createTempDirectory("dit-nx");
+        try {
+            Path cfg = DaemonHarness.write(dir.resolve("nx.yaml"),
+                    DaemonHarness.liveConfig(iface, "192.0.2.10", 1, "127.0.0.1", 8125, false));
+            long t0 = System.nanoTime();
+            Cmd.Result r = Cmd.run(Duration.ofSeconds(30), DaemonHarness.daemonCommand("-cfg=" + cfg));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String all = r.stdout() + r.stderr();
+            assertEquals(1, r.exitCode(), all);
+            assertTrue(all.lines().anyMatch(l -> l.contains("| ERROR |") && l.contains(iface) && l.contains("no such interface")),
+                    "no ERROR line names the missing interface " + iface + ":\n" + all);
+            assertFalse(all.contains("Exception") || all.contains("\tat "), "a stack trace:\n" + all);
+            System.out.printf("missing interface: exit 1 after %d ms: %s%n", ms,
+                    all.lines().filter(l -> l.contains(iface)).findFirst().orElse(""));
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+}
