@@ -1,5 +1,6 @@
 package io.gometro.report;
 
+import io.gometro.decode.Addresses;
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;
@@ -46,8 +47,8 @@ public final class AnalysisReport implements FlowListener {
             p95 = s.getValueAtQuantile(0.95);
         }
         rows.add(new Row(f.id(),
-                AddressText.endpoint(f.srcHi(), f.srcLo(), f.srcPort()),
-                AddressText.endpoint(f.dstHi(), f.dstLo(), f.dstPort()),
+                Addresses.format(f.srcHi(), f.srcLo(), f.srcPort()),
+                Addresses.format(f.dstHi(), f.dstLo(), f.dstPort()),
                 f.samples(),
                 has ? f.lastRttNanos() : Double.NaN,
                 has ? f.srttNanos() : Double.NaN,

@@ -1,5 +1,6 @@
 package io.gometro.report;
 
+import io.gometro.decode.Addresses;
 import com.timgroup.statsd.StatsDClient;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;
@@ -86,7 +87,7 @@ public final class StatsdReporter implements FlowListener {
         this.instanceTags = List.copyOf(instanceTags);
         this.soften = soften;
         this.counters = Objects.requireNonNull(counters, "counters");
-        names.forEach((a, n) -> this.names.put(new Addr(AddressText.hi(a), AddressText.lo(a)), n));
+        names.forEach((a, n) -> this.names.put(new Addr(Addresses.hi(a), Addresses.lo(a)), n));
         List<String> ops = new ArrayList<>();
         ops.add("iface:" + iface);
         ops.addAll(this.instanceTags);
@@ -118,8 +119,8 @@ public final class StatsdReporter implements FlowListener {
             }
             if (LOG.isDebugEnabled()) {
                 LOG.debug("iface {}: flow {} -> {}: {} new samples, last {} ms, srtt {} ms, rttvar {} ms, interval mean {} ms",
-                        iface, AddressText.endpoint(f.srcHi(), f.srcLo(), f.srcPort()),
-                        AddressText.endpoint(f.dstHi(), f.dstLo(), f.dstPort()), w, ms(f.lastRttNanos()),
+                        iface, Addresses.format(f.srcHi(), f.srcLo(), f.srcPort()),
+                        Addresses.format(f.dstHi(), f.dstLo(), f.dstPort()), w, ms(f.lastRttNanos()),
                         ms(f.srttNanos()), ms(f.rttvarNanos()), ms(f.freshMeanNanos()));
             }
         }
@@ -162,7 +163,7 @@ public final class StatsdReporter implements FlowListener {
 
     private String name(long hi, long lo) {
         String n = names.get(new Addr(hi, lo));
-        return n != null ? n : AddressText.ip(hi, lo);
+        return n != null ? n : Addresses.toString(hi, lo);
     }
 
     private static double ms(double nanos) {
