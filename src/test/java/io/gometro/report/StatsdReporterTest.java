@@ -141,7 +141,7 @@ class StatsdReporterTest {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
             InetAddress me = InetAddress.getByName("2001:db8::1");
             StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(me, "me.example"), true, counters(0, 0, 0, 0));
-            Flow f = new Flow(1, AddressText.hi(me), AddressText.lo(me), 5000,
+            Flow f = new Flow(1, io.gometro.decode.Addresses.hi(me), io.gometro.decode.Addresses.lo(me), 5000,
                     0x2001_0db8_0000_0000L, 0x0000_0000_0000_0002L, 443);
             f.recordSample(2 * MS, S);
             r.onFlush(30 * S, List.of(f));
