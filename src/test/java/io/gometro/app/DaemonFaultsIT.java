@@ -44,11 +44,7 @@ class DaemonFaultsIT {
 
     @AfterAll
     static void stopLab() {
-        if (lab == null) return;
-        lab.close();
-        String mine = NetLab.PREFIX + ProcessHandle.current().pid() + "-";
-        assertTrue(NetLab.listNamespaces().stream().noneMatch(n -> n.startsWith(mine)),
-                "a lab namespace was left behind: " + NetLab.listNamespaces());
+        NetLab.closeAndCheck(lab);
     }
 
     @ParameterizedTest(name = "DogStatsD {0}")

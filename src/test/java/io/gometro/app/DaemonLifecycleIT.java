@@ -43,11 +43,7 @@ class DaemonLifecycleIT {
 
     @AfterAll
     static void stopLab() {
-        if (lab == null) return;
-        lab.close();
-        String mine = NetLab.PREFIX + ProcessHandle.current().pid() + "-";
-        assertTrue(NetLab.listNamespaces().stream().noneMatch(n -> n.startsWith(mine)),
-                "a lab namespace was left behind: " + NetLab.listNamespaces());
+        NetLab.closeAndCheck(lab);
     }
 
     /** A daemon with its sink and log, capturing on a's veth. */

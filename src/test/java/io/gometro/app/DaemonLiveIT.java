@@ -40,11 +40,7 @@ class DaemonLiveIT {
 
     @AfterAll
     static void stopLab() {
-        if (lab == null) return;
-        lab.close();
-        String mine = NetLab.PREFIX + ProcessHandle.current().pid() + "-";
-        assertTrue(NetLab.listNamespaces().stream().noneMatch(n -> n.startsWith(mine)),
-                "a lab namespace was left behind: " + NetLab.listNamespaces());
+        NetLab.closeAndCheck(lab);
     }
 
     @ParameterizedTest(name = "IPv6={0}")

@@ -209,4 +209,14 @@ public final class NetLab implements AutoCloseable {
             removeNamespace(ns);
         }
     }
+
+    /** Closes the lab (null is fine) and asserts that no namespace of this JVM was left behind. */
+    public static void closeAndCheck(NetLab lab) {
+        if (lab == null) return;
+        lab.close();
+        String mine = PREFIX + ProcessHandle.current().pid() + "-";
+        if (listNamespaces().stream().anyMatch(n -> n.startsWith(mine))) {
+            throw new AssertionError("a lab namespace was left behind: " + listNamespaces());
+        }
+    }
 }
