@@ -2,6 +2,7 @@ package io.gometro.app;
 
 import io.gometro.config.ConfigException;
 import io.gometro.config.InstanceConfig;
+import io.gometro.decode.Addresses;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -131,7 +132,8 @@ public final class Whitelist {
                 LOG.info("{}: {}.ips: no name for {} ({}); tagging with the address", configFile, where,
                         a.getHostAddress(), reason(ex, timeout));
             }
-            names.put(a, name == null || name.isBlank() ? a.getHostAddress() : name);
+            // The fallback is the RFC 5952 text the src: tag uses (getHostAddress writes fd00:1:0:0:0:0:0:2).
+            names.put(a, name == null || name.isBlank() ? Addresses.toString(Addresses.hi(a), Addresses.lo(a)) : name);
         }
         if (!droppedLocal.isEmpty())
             warn(warnings, configFile + ": " + where + ": " + addrList(droppedLocal)

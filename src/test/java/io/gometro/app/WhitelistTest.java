@@ -122,6 +122,14 @@ class WhitelistTest {
     }
 
     @Test
+    void anUnnamedIpv6PeerIsTaggedInTheSameCompressedFormAsTheSrcTag() throws Exception {
+        // Found by the soak: the dst: tag read fd00:96:ac:0:0:0:0:2 while src: read fd00:96:ac::1.
+        Whitelist.Result r = Whitelist.resolve(CFG, inst(List.of("fd00:96:ac::2"), List.of()), List.of(),
+                SILENT, Duration.ofMillis(200));
+        assertEquals("fd00:96:ac::2", r.names().get(InetAddress.ofLiteral("fd00:96:ac::2")));
+    }
+
+    @Test
     void silentHostWarningSaysItTimedOut() throws Exception {
         Whitelist.Result r = Whitelist.resolve(CFG, inst(List.of("192.0.2.10"), List.of("slow.example")), List.of(),
                 SILENT, Duration.ofMillis(200));
