@@ -34,9 +34,14 @@ public final class Libpcap {
 
     final String name;
     /**
-     * int pcap_next_ex(pcap_t *, struct pcap_pkthdr **, const u_char **). An ordinary downcall:
-     * Linker.Option.critical(false) for offline reads measured 7.18 vs 6.94 M packets/s (9 runs each,
-     * ranges overlapping), too small a gain to justify calls that hold off GC safepoints.
+     * int pcap_next_ex(pcap_t *, struct pcap_pkthdr **, const u_char **), its three pointers
+     * passed as raw 64-bit addresses (JAVA_LONG; LP64 only, as everything here). With ADDRESS
+     * parameters every call acquired and released the arguments' shared arena (two atomic
+     * updates) and checked each segment: ~5% of the per-packet CPU under C1. The handle keeps
+     * its own guard against a close under a running loop instead (CaptureHandle).
+     * An ordinary downcall: Linker.Option.critical(false) for offline reads measured 7.18 vs
+     * 6.94 M packets/s (9 runs each, ranges overlapping), too small a gain to justify calls
+     * that hold off GC safepoints.
      */
     final MethodHandle nextEx;
     /** int pcap_get_tstamp_precision(pcap_t *) (libpcap >= 1.5), or null if absent. */
@@ -64,11 +69,15 @@ public final class Libpcap {
     final MethodHandle geterr;
     /** void pcap_close(pcap_t *). */
     final MethodHandle close;
+    /** FILE *pcap_file(pcap_t *), or null if absent. */
+    final MethodHandle file;
+    /** libc int setvbuf(FILE *, char *, int mode, size_t), or null if absent. */
+    final MethodHandle setvbuf;
 
     private Libpcap(String name, SymbolLookup lookup) {
         this.name = name;
         Linker linker = Linker.nativeLinker();
-        FunctionDescriptor nextDesc = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        FunctionDescriptor nextDesc = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG);
         this.nextEx = linker.downcallHandle(lookup.find("pcap_next_ex").orElseThrow(), nextDesc);
         Optional<MemorySegment> prec = lookup.find("pcap_get_tstamp_precision");
         this.getTstampPrecision = prec.map(s -> linker.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, ADDRESS)))
@@ -94,6 +103,11 @@ public final class Libpcap {
                 FunctionDescriptor.of(ADDRESS, ADDRESS));
         this.close = linker.downcallHandle(lookup.find("pcap_close").orElseThrow(),
                 FunctionDescriptor.ofVoid(ADDRESS));
+        this.file = lookup.find("pcap_file")
+                .map(a -> linker.downcallHandle(a, FunctionDescriptor.of(ADDRESS, ADDRESS))).orElse(null);
+        this.setvbuf = linker.defaultLookup().find("setvbuf")
+                .map(a -> linker.downcallHandle(a, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG)))
+                .orElse(null);
     }
 
     /** The library name in use (one of {@link #NAMES}, or what the user set in the pcap4j property). */
