@@ -7,14 +7,16 @@ package io.gometro.flow;
  * serial collector the promoted garbage inflated the old generation (and so the RSS).
  *
  * <p>One per tracker, so single-threaded like it. Only power-of-two capacities from
- * {@code 4} up are pooled (what {@link SegmentQueue#grow} makes below the bound); each size
- * keeps at most {@link #BYTES_PER_SIZE} worth of pairs, so a burst of closes pins little.
+ * {@code 4} up are pooled (what {@link SegmentQueue#grow} makes below the bound). The pool
+ * holds at most {@link #MAX_BYTES} in all, and {@link #MAX_PER_SIZE} pairs of one size, so a
+ * burst of closes pins little: 2 MiB is 400 senders' worth of 256-entry queues (5 KB each).
  */
 final class SegmentPool {
     static final int MIN_CAP = 4;
     private static final int SIZES = 16;                 // capacities 4 .. 128 Ki entries
-    static final int BYTES_PER_SIZE = 256 * 1024;
-    private static final int MAX_PER_SIZE = 1024;
+    static final long MAX_BYTES = 2L << 20;
+    static final int MAX_PER_SIZE = 1024;
+    private long bytes;                                   // held in all sizes
 
     private final int[][][] seqs = new int[SIZES][][];
     private final long[][][] sents = new long[SIZES][][];
@@ -27,9 +29,7 @@ final class SegmentPool {
         return k < SIZES ? k : -1;
     }
 
-    private static int limit(int k) {
-        return Math.min(MAX_PER_SIZE, Math.max(1, BYTES_PER_SIZE / (20 * (MIN_CAP << k))));
-    }
+    private static long pairBytes(int cap) { return 20L * cap; }
 
     /** A pooled seq array for {@code cap} entries (3 ints each), or null; if not null, take its pair with {@link #takeSent}. */
     int[] takeSeq(int cap) {
@@ -44,6 +44,7 @@ final class SegmentPool {
     long[] takeSent(int cap) {
         int k = sizeClass(cap);
         int n = --counts[k];
+        bytes -= pairBytes(cap);
         long[] s = sents[k][n];
         sents[k][n] = null;
         return s;
@@ -54,16 +55,17 @@ final class SegmentPool {
         int k = sizeClass(sent.length);
         if (k < 0) return;
         int n = counts[k];
-        if (n == limit(k)) return;
+        if (n == MAX_PER_SIZE || bytes + pairBytes(sent.length) > MAX_BYTES) return;
         if (seqs[k] == null || n == seqs[k].length) {
-            // Grown by doubling only while filling up; never shrunk (bounded by limit()).
-            int len = Math.min(limit(k), seqs[k] == null ? 8 : 2 * n);
+            // Grown by doubling only while filling up; never shrunk (bounded by MAX_PER_SIZE).
+            int len = Math.min(MAX_PER_SIZE, seqs[k] == null ? 8 : 2 * n);
             seqs[k] = java.util.Arrays.copyOf(seqs[k] == null ? new int[0][] : seqs[k], len);
             sents[k] = java.util.Arrays.copyOf(sents[k] == null ? new long[0][] : sents[k], len);
         }
         seqs[k][n] = seq;
         sents[k][n] = sent;
         counts[k] = n + 1;
+        bytes += pairBytes(sent.length);
     }
 
     /** Pairs held for capacity {@code cap}, for tests. */

@@ -34,11 +34,22 @@ class SegmentPoolTest {
         }
     }
 
-    @Test void eachSizeIsBounded() {
+    @Test void thePoolIsBounded() {
         SegmentPool pool = new SegmentPool();
-        int limit = SegmentPool.BYTES_PER_SIZE / (20 * 512);  // pairs of 512 entries kept at most
-        for (int i = 0; i < limit + 10; i++) pool.give(new int[3 * 512], new long[512]);
-        assertEquals(limit, pool.held(512));
+        int limit = (int) (SegmentPool.MAX_BYTES / (20 * 1024));  // pairs of 1024 entries kept at most
+        for (int i = 0; i < limit + 10; i++) pool.give(new int[3 * 1024], new long[1024]);
+        assertEquals(limit, pool.held(1024));
+        // what is left below MAX_BYTES takes small pairs, then nothing more
+        int small = (int) ((SegmentPool.MAX_BYTES - limit * 20L * 1024) / (20 * 4));
+        for (int i = 0; i < small + 10; i++) pool.give(new int[3 * 4], new long[4]);
+        assertEquals(small, pool.held(4));
+        pool.takeSeq(1024);
+        pool.takeSent(1024);
+        pool.give(new int[3 * 1024], new long[1024]);  // room again
+        assertEquals(limit, pool.held(1024));
+        SegmentPool fresh = new SegmentPool();   // and at most MAX_PER_SIZE pairs of one size
+        for (int i = 0; i < SegmentPool.MAX_PER_SIZE + 10; i++) fresh.give(new int[3 * 4], new long[4]);
+        assertEquals(SegmentPool.MAX_PER_SIZE, fresh.held(4));
         pool.give(new int[3 * 6], new long[6]);  // not a pooled size
         assertEquals(0, pool.held(6));
     }
