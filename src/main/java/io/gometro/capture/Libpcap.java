@@ -34,64 +34,110 @@ public final class Libpcap {
 
     final String name;
     /**
-     * int pcap_next_ex(pcap_t *, struct pcap_pkthdr **, const u_char **). An ordinary downcall:
-     * Linker.Option.critical(false) for offline reads measured 7.18 vs 6.94 M packets/s (9 runs each,
-     * ranges overlapping), too small a gain to justify calls that hold off GC safepoints.
+     * int pcap_next_ex(pcap_t *, struct pcap_pkthdr **, const u_char **), its three pointers
+     * passed as raw 64-bit addresses (JAVA_LONG; LP64 only, as everything here). With ADDRESS
+     * parameters every call acquired and released the arguments' shared arena (two atomic
+     * updates) and checked each segment: ~5% of the per-packet CPU under C1. The handle keeps
+     * its own guard against a close under a running loop instead (CaptureHandle).
+     * An ordinary downcall: Linker.Option.critical(false) for offline reads measured 7.18 vs
+     * 6.94 M packets/s (9 runs each, ranges overlapping), too small a gain to justify calls
+     * that hold off GC safepoints.
      */
     final MethodHandle nextEx;
     /** int pcap_get_tstamp_precision(pcap_t *) (libpcap >= 1.5), or null if absent. */
     final MethodHandle getTstampPrecision;
     /** int pcap_get_selectable_fd(pcap_t *). */
-    final MethodHandle getSelectableFd;
+    private MethodHandle getSelectableFd;
+    MethodHandle getSelectableFd() {
+        MethodHandle h = getSelectableFd;
+        return h != null ? h : (getSelectableFd = bind(false, "pcap_get_selectable_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS)));
+    }
     /** libc int poll(struct pollfd *, nfds_t, int): waits for a live handle with our own timeout. */
-    final MethodHandle poll;
+    private MethodHandle poll;
+    MethodHandle poll() {
+        MethodHandle h = poll;
+        return h != null ? h : (poll = bind(true, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)));
+    }
 
     // Offline handles are opened with FFM alone, so analysis mode and file replays never load
     // pcap4j, JNA, slf4j or log4j (about 0.4 s and 20 MB of metaspace at start-up otherwise).
     /** pcap_t *pcap_open_offline_with_tstamp_precision(const char *, u_int, char *errbuf) (libpcap >= 1.5), or null. */
     final MethodHandle openOfflinePrecision;
     /** pcap_t *pcap_open_offline(const char *, char *errbuf): older libpcap, µs timestamps. */
-    final MethodHandle openOffline;
+    private MethodHandle openOffline;
+    MethodHandle openOffline() {
+        MethodHandle h = openOffline;
+        return h != null ? h : (openOffline = bind(false, "pcap_open_offline", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS)));
+    }
     /** int pcap_datalink(pcap_t *). */
     final MethodHandle datalink;
     /** int pcap_compile(pcap_t *, struct bpf_program *, const char *, int optimize, bpf_u_int32 netmask). */
-    final MethodHandle compile;
+    private MethodHandle compile;
+    MethodHandle compile() {
+        MethodHandle h = compile;
+        return h != null ? h : (compile = bind(false, "pcap_compile", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT)));
+    }
     /** int pcap_setfilter(pcap_t *, struct bpf_program *). */
-    final MethodHandle setfilter;
+    private MethodHandle setfilter;
+    MethodHandle setfilter() {
+        MethodHandle h = setfilter;
+        return h != null ? h : (setfilter = bind(false, "pcap_setfilter", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS)));
+    }
     /** void pcap_freecode(struct bpf_program *). */
-    final MethodHandle freecode;
+    private MethodHandle freecode;
+    MethodHandle freecode() {
+        MethodHandle h = freecode;
+        return h != null ? h : (freecode = bind(false, "pcap_freecode", FunctionDescriptor.ofVoid(ADDRESS)));
+    }
     /** char *pcap_geterr(pcap_t *). */
-    final MethodHandle geterr;
+    private MethodHandle geterr;
+    MethodHandle geterr() {
+        MethodHandle h = geterr;
+        return h != null ? h : (geterr = bind(false, "pcap_geterr", FunctionDescriptor.of(ADDRESS, ADDRESS)));
+    }
     /** void pcap_close(pcap_t *). */
     final MethodHandle close;
+    /** FILE *pcap_file(pcap_t *). */
+    private MethodHandle file;
+    MethodHandle file() {
+        MethodHandle h = file;
+        return h != null ? h : (file = bind(false, "pcap_file", FunctionDescriptor.of(ADDRESS, ADDRESS)));
+    }
+    /** libc int setvbuf(FILE *, char *, int mode, size_t). */
+    private MethodHandle setvbuf;
+    MethodHandle setvbuf() {
+        MethodHandle h = setvbuf;
+        return h != null ? h : (setvbuf = bind(true, "setvbuf", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG)));
+    }
+
+    private final SymbolLookup lookup;
+
+    /**
+     * Binds a function on first use. Every downcall handle of a new shape spins lambda forms and a
+     * stub class at run time (the AOT cache cannot hold them, ~5-10 ms each at start-up), so only
+     * what analysis mode needs is bound eagerly; the live-only and error-path functions wait.
+     */
+    private MethodHandle bind(boolean libc, String symbol, FunctionDescriptor d) {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup l = libc ? linker.defaultLookup() : lookup;
+        return linker.downcallHandle(l.find(symbol).orElseThrow(
+                () -> new IllegalStateException(name + ": no symbol " + symbol)), d);
+    }
 
     private Libpcap(String name, SymbolLookup lookup) {
         this.name = name;
+        this.lookup = lookup;
         Linker linker = Linker.nativeLinker();
-        FunctionDescriptor nextDesc = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        FunctionDescriptor nextDesc = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG);
         this.nextEx = linker.downcallHandle(lookup.find("pcap_next_ex").orElseThrow(), nextDesc);
         Optional<MemorySegment> prec = lookup.find("pcap_get_tstamp_precision");
         this.getTstampPrecision = prec.map(s -> linker.downcallHandle(s, FunctionDescriptor.of(JAVA_INT, ADDRESS)))
                 .orElse(null);
-        this.getSelectableFd = linker.downcallHandle(lookup.find("pcap_get_selectable_fd").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        this.poll = linker.downcallHandle(linker.defaultLookup().find("poll").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
         this.openOfflinePrecision = lookup.find("pcap_open_offline_with_tstamp_precision")
                 .map(a -> linker.downcallHandle(a, FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS)))
                 .orElse(null);
-        this.openOffline = linker.downcallHandle(lookup.find("pcap_open_offline").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
         this.datalink = linker.downcallHandle(lookup.find("pcap_datalink").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        this.compile = linker.downcallHandle(lookup.find("pcap_compile").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
-        this.setfilter = linker.downcallHandle(lookup.find("pcap_setfilter").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        this.freecode = linker.downcallHandle(lookup.find("pcap_freecode").orElseThrow(),
-                FunctionDescriptor.ofVoid(ADDRESS));
-        this.geterr = linker.downcallHandle(lookup.find("pcap_geterr").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS, ADDRESS));
         this.close = linker.downcallHandle(lookup.find("pcap_close").orElseThrow(),
                 FunctionDescriptor.ofVoid(ADDRESS));
     }

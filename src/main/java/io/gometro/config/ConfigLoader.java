@@ -183,7 +183,7 @@ public final class ConfigLoader {
         int maxPending = (int) integer(init, "init_config.", "max_pending", GoMetroConfig.DEFAULT_MAX_PENDING,
                 1, 65536, "use 1..65536, default 1024");
         int bufferSize = (int) integer(init, "init_config.", "buffer_size", GoMetroConfig.DEFAULT_BUFFER_SIZE,
-                65536, 1 << 30, "use 65536..1073741824 bytes, default 4194304 (4 MiB)");
+                65536, 1 << 30, "use 65536..1073741824 bytes, default 8388608 (8 MiB)");
         int readTimeout = (int) integer(init, "init_config.", "read_timeout_ms", GoMetroConfig.DEFAULT_READ_TIMEOUT_MS,
                 1, 10_000, "use 1..10000 ms, default 100");
 

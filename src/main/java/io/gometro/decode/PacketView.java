@@ -55,13 +55,11 @@ public final class PacketView {
     public static final int MAX_IPV6_EXT_HEADERS = 8;
 
     // Multi-byte fields are network order and may sit at any alignment.
-    private static final ValueLayout.OfShort U16 =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt U32 =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong U64 =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfShort N16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt N32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong N64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final boolean SWAP = ByteOrder.nativeOrder() != ByteOrder.BIG_ENDIAN;
 
     private static final int ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86DD;
     private static final int ETH_8021Q = 0x8100, ETH_8021AD = 0x88A8, ETH_QINQ_OLD = 0x9100;
@@ -336,9 +334,20 @@ public final class PacketView {
     // ---- reads (positions relative to the packet start; callers checked the bounds) -----
 
     private int u8(int p) { return seg.get(U8, base + p) & 0xff; }
-    private int u16(int p) { return seg.get(U16, base + p) & 0xffff; }
-    private int u32(int p) { return seg.get(U32, base + p); }
-    private long u64(int p) { return seg.get(U64, base + p); }
+    // Native-order loads swapped by hand: a big-endian layout costs a call to Unsafe.convEndian per
+    // field under C1 (not inlined there); Integer/Long.reverseBytes are C1 and C2 intrinsics.
+    private int u16(int p) {
+        short v = seg.get(N16, base + p);
+        return (SWAP ? Short.reverseBytes(v) : v) & 0xffff;
+    }
+    private int u32(int p) {
+        int v = seg.get(N32, base + p);
+        return SWAP ? Integer.reverseBytes(v) : v;
+    }
+    private long u64(int p) {
+        long v = seg.get(N64, base + p);
+        return SWAP ? Long.reverseBytes(v) : v;
+    }
 
     // ---- accessors (valid after OK) ----------------------------------------------------
 

@@ -32,11 +32,16 @@ public final class Flow {
     boolean listedFresh;
 
     public Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort) {
-        this(id, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, TrackerConfig.defaults().maxPending());
+        this(id, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, TrackerConfig.defaults().maxPending(), null);
     }
 
     Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int maxPending) {
-        this.queue = new SegmentQueue(maxPending);
+        this(id, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, maxPending, null);
+    }
+
+    Flow(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int maxPending,
+         SegmentPool pool) {
+        this.queue = new SegmentQueue(maxPending, pool);
         reuse(id, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, maxPending);
     }
 

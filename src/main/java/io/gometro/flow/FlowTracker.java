@@ -38,6 +38,7 @@ public final class FlowTracker {
     private static final int POOL_MAX = 1024;
     private final ArrayList<Connection> freeConnections = new ArrayList<>();
     private final ArrayList<Flow> freeFlows = new ArrayList<>();
+    private final SegmentPool segmentPool = new SegmentPool();
 
     // Flows with samples since the last flush; removed flows waiting for that flush.
     private final ArrayList<Flow> fresh = new ArrayList<>();
@@ -116,7 +117,7 @@ public final class FlowTracker {
             Flow f = srcIsA ? c.toB : c.toA;
             if (f == null) {
                 if (freeFlows.isEmpty()) {
-                    f = new Flow(c.id, sHi, sLo, sPort, dHi, dLo, dPort, cfg.maxPending());
+                    f = new Flow(c.id, sHi, sLo, sPort, dHi, dLo, dPort, cfg.maxPending(), segmentPool);
                 } else {
                     f = freeFlows.removeLast();
                     f.reuse(c.id, sHi, sLo, sPort, dHi, dLo, dPort, cfg.maxPending());

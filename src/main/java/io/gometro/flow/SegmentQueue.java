@@ -20,13 +20,19 @@ final class SegmentQueue {
     private static final long[] NO_SENT = new long[0];
     private static final int INITIAL = 4;
 
+    private final SegmentPool pool;       // null: arrays are allocated and dropped
     private int[] seq = NO_SEQ;
     private long[] sent = NO_SENT;
     private int head;
     private int size;
     private int max;
 
-    SegmentQueue(int maxEntries) { this.max = Math.max(2, maxEntries); }
+    SegmentQueue(int maxEntries) { this(maxEntries, null); }
+
+    SegmentQueue(int maxEntries, SegmentPool pool) {
+        this.max = Math.max(2, maxEntries);
+        this.pool = pool;
+    }
 
     int size() { return size; }
     boolean isEmpty() { return size == 0; }
@@ -94,8 +100,9 @@ final class SegmentQueue {
         return lo;
     }
 
-    /** Gives the arrays back (the sender is done); the queue may grow again if it must. */
+    /** Gives the arrays back to the pool (the sender is done); the queue may grow again if it must. */
     void release() {
+        if (pool != null && sent.length > 0) pool.give(seq, sent);
         seq = NO_SEQ;
         sent = NO_SENT;
         head = size = 0;
@@ -109,13 +116,20 @@ final class SegmentQueue {
 
     private void grow() {
         int cap = sent.length == 0 ? Math.min(INITIAL, max) : Math.min(sent.length * 2, max);
-        int[] nSeq = new int[3 * cap];
-        long[] nSent = new long[cap];
+        int[] nSeq = pool == null ? null : pool.takeSeq(cap);
+        long[] nSent;
+        if (nSeq != null) {
+            nSent = pool.takeSent(cap);
+        } else {
+            nSeq = new int[3 * cap];
+            nSent = new long[cap];
+        }
         for (int i = 0; i < size; i++) {
             int s = slot(i);
             System.arraycopy(seq, 3 * s, nSeq, 3 * i, 3);
             nSent[i] = sent[s];
         }
+        if (pool != null && sent.length > 0) pool.give(seq, sent);
         seq = nSeq;
         sent = nSent;
         head = 0;

@@ -157,7 +157,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(30), c.flushInterval());
         assertEquals(100_000, c.maxFlows());
         assertEquals(1024, c.maxPending());
-        assertEquals(4 << 20, c.bufferSize());
+        assertEquals(8 << 20, c.bufferSize());
         assertEquals(100, c.readTimeoutMs());
         assertEquals(List.of(), c.warnings());
         InstanceConfig i = c.instances().getFirst();
@@ -387,6 +387,6 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.warnings());
         assertTrue(c.instances().getFirst().sample());
         assertEquals(Duration.ofSeconds(10), c.instances().getFirst().sampleDuration());
-        assertEquals(4194304, c.bufferSize());
+        assertEquals(8388608, c.bufferSize());
     }
 }
