@@ -125,7 +125,9 @@ public final class Soak {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("daemon.out").toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             // uptime-stamped GC log: the heap after each collection, without touching the daemon's own log.
-            pb.environment().put("GO_METRO_JAVA_OPTS", "-Xlog:gc:file=" + gcLog + ":uptimemillis");
+            // The launcher disables the attach mechanism; the soak re-enables it for jcmd.
+            pb.environment().put("GO_METRO_JAVA_OPTS",
+                    "-XX:-DisableAttachMechanism -Xlog:gc:file=" + gcLog + ":uptimemillis");
             Process daemon = pb.start();
             long started = System.nanoTime();
             try {
