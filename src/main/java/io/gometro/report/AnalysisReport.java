@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The output of {@code go-metro -pcap=FILE [-json]}: one line per flow that carried data, in order
@@ -118,13 +117,33 @@ public final class AnalysisReport implements FlowListener {
     }
 
     private static String text(double nanos) {
-        return Double.isNaN(nanos) ? "-" : String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+        return Double.isNaN(nanos) ? "-" : millis(new StringBuilder(), nanos, 3).toString();
     }
 
     private static void jsonMs(StringBuilder sb, String key, double nanos) {
         sb.append(",\"").append(key).append("\":");
         if (Double.isNaN(nanos) || Double.isInfinite(nanos)) sb.append("null");
-        else sb.append(String.format(Locale.ROOT, "%.6f", nanos / 1e6));
+        else millis(sb, nanos, 6);
+    }
+
+    private static final long[] POW10 = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000};
+
+    /**
+     * {@code nanos} as milliseconds with {@code decimals} (3 or 6) places, rounded half up:
+     * the same text as String.format("%.6f"), without parsing a format string for each of
+     * the tens of thousands of numbers a big capture's report prints.
+     */
+    static StringBuilder millis(StringBuilder sb, double nanos, int decimals) {
+        long scaled = Math.round(nanos / POW10[6 - decimals]);   // units of 10^-decimals ms
+        if (scaled < 0) {
+            sb.append('-');
+            scaled = -scaled;
+        }
+        long unit = POW10[decimals];
+        sb.append(scaled / unit).append('.');
+        String frac = Long.toString(scaled % unit);
+        for (int i = frac.length(); i < decimals; i++) sb.append('0');
+        return sb.append(frac);
     }
 
     /** A JSON string literal (RFC 8259): quotes, backslash and control characters escaped. */

@@ -222,4 +222,26 @@ class AnalysisReportTest {
             }
         }
     }
+
+    @Test
+    void millisecondTextMatchesStringFormat() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+        for (int i = 0; i < 100_000; i++) {
+            // RTT-like values: whole ns (sample times) and fractional ns (SRTT/RTTVAR), 1 us to 100 s
+            double nanos = Math.exp(rnd.nextDouble(Math.log(1e3), Math.log(1e11)));
+            if ((i & 1) == 0) nanos = Math.rint(nanos);
+            for (int d : new int[] {3, 6}) {
+                String want = String.format(java.util.Locale.ROOT, "%." + d + "f", nanos / 1e6);
+                String got = AnalysisReport.millis(new StringBuilder(), nanos, d).toString();
+                if (!want.equals(got)) {
+                    // Only a tie in the last place may round differently (binary vs decimal halves).
+                    double diff = Math.abs(Double.parseDouble(want) - Double.parseDouble(got));
+                    assertTrue(diff <= Math.pow(10, -d) * 1.0001, nanos + " ns: " + want + " vs " + got);
+                }
+            }
+        }
+        assertEquals("0.000", AnalysisReport.millis(new StringBuilder(), 0, 3).toString());
+        assertEquals("18.400000", AnalysisReport.millis(new StringBuilder(), 18_400_000, 6).toString());
+        assertEquals("0.000050", AnalysisReport.millis(new StringBuilder(), 50, 6).toString());
+    }
 }
