@@ -42,8 +42,11 @@ public final class AnalysisReport implements FlowListener {
         double p50 = Double.NaN, p95 = Double.NaN;
         DDSketch s = f.sketch();
         if (has && s != null && !s.isEmpty()) {
-            p50 = s.getValueAtQuantile(0.50);
-            p95 = s.getValueAtQuantile(0.95);
+            // A sketch answers with its bucket's representative value (1% relative
+            // accuracy), which can lie just outside the samples seen: clamp to [min, max].
+            double lo = f.minRttNanos(), hi = f.maxRttNanos();
+            p50 = Math.clamp(s.getValueAtQuantile(0.50), lo, hi);
+            p95 = Math.clamp(s.getValueAtQuantile(0.95), lo, hi);
         }
         rows.add(new Row(f.id(),
                 Addresses.format(f.srcHi(), f.srcLo(), f.srcPort()),

@@ -244,4 +244,17 @@ class AnalysisReportTest {
         assertEquals("18.400000", AnalysisReport.millis(new StringBuilder(), 18_400_000, 6).toString());
         assertEquals("0.000050", AnalysisReport.millis(new StringBuilder(), 50, 6).toString());
     }
+
+    @Test
+    void percentilesNeverLeaveTheSampledRange() {
+        Flow f = new Flow(0, 0, 0x0000_ffff_0a00_0001L, 1000, 0, 0x0000_ffff_0a00_0002L, 80);
+        f.keepSketch();
+        // test_tcp.pcap's three samples: the sketch's bucket for 74.599 ms answers 74.904
+        for (long ns : new long[] {72_322_000L, 74_599_000L, 74_253_000L}) f.recordSample(ns, ns);
+        AnalysisReport r = new AnalysisReport();
+        r.onRemoved(f, io.gometro.flow.FlowListener.Removal.END);
+        AnalysisReport.Row row = r.rows().get(0);
+        assertTrue(row.p50() >= 72_322_000L && row.p50() <= 74_599_000L, "p50 " + row.p50());
+        assertTrue(row.p95() >= 72_322_000L && row.p95() <= 74_599_000L, "p95 " + row.p95());
+    }
 }
