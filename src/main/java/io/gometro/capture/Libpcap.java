@@ -47,70 +47,65 @@ public final class Libpcap {
     /** int pcap_get_tstamp_precision(pcap_t *) (libpcap >= 1.5), or null if absent. */
     final MethodHandle getTstampPrecision;
     /** int pcap_get_selectable_fd(pcap_t *). */
-    private MethodHandle getSelectableFd;
-    MethodHandle getSelectableFd() {
-        MethodHandle h = getSelectableFd;
-        return h != null ? h : (getSelectableFd = bind(false, "pcap_get_selectable_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS)));
-    }
+    private final Lazy getSelectableFd = new Lazy(false, "pcap_get_selectable_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    MethodHandle getSelectableFd() { return getSelectableFd.get(); }
     /** libc int poll(struct pollfd *, nfds_t, int): waits for a live handle with our own timeout. */
-    private MethodHandle poll;
-    MethodHandle poll() {
-        MethodHandle h = poll;
-        return h != null ? h : (poll = bind(true, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)));
-    }
+    private final Lazy poll = new Lazy(true, "poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    MethodHandle poll() { return poll.get(); }
 
     // Offline handles are opened with FFM alone, so analysis mode and file replays never load
     // pcap4j, JNA, slf4j or log4j (about 0.4 s and 20 MB of metaspace at start-up otherwise).
     /** pcap_t *pcap_open_offline_with_tstamp_precision(const char *, u_int, char *errbuf) (libpcap >= 1.5), or null. */
     final MethodHandle openOfflinePrecision;
     /** pcap_t *pcap_open_offline(const char *, char *errbuf): older libpcap, µs timestamps. */
-    private MethodHandle openOffline;
-    MethodHandle openOffline() {
-        MethodHandle h = openOffline;
-        return h != null ? h : (openOffline = bind(false, "pcap_open_offline", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS)));
-    }
+    private final Lazy openOffline = new Lazy(false, "pcap_open_offline", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    MethodHandle openOffline() { return openOffline.get(); }
     /** int pcap_datalink(pcap_t *). */
     final MethodHandle datalink;
     /** int pcap_compile(pcap_t *, struct bpf_program *, const char *, int optimize, bpf_u_int32 netmask). */
-    private MethodHandle compile;
-    MethodHandle compile() {
-        MethodHandle h = compile;
-        return h != null ? h : (compile = bind(false, "pcap_compile", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT)));
-    }
+    private final Lazy compile = new Lazy(false, "pcap_compile", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+    MethodHandle compile() { return compile.get(); }
     /** int pcap_setfilter(pcap_t *, struct bpf_program *). */
-    private MethodHandle setfilter;
-    MethodHandle setfilter() {
-        MethodHandle h = setfilter;
-        return h != null ? h : (setfilter = bind(false, "pcap_setfilter", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS)));
-    }
+    private final Lazy setfilter = new Lazy(false, "pcap_setfilter", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    MethodHandle setfilter() { return setfilter.get(); }
     /** void pcap_freecode(struct bpf_program *). */
-    private MethodHandle freecode;
-    MethodHandle freecode() {
-        MethodHandle h = freecode;
-        return h != null ? h : (freecode = bind(false, "pcap_freecode", FunctionDescriptor.ofVoid(ADDRESS)));
-    }
+    private final Lazy freecode = new Lazy(false, "pcap_freecode", FunctionDescriptor.ofVoid(ADDRESS));
+    MethodHandle freecode() { return freecode.get(); }
     /** char *pcap_geterr(pcap_t *). */
-    private MethodHandle geterr;
-    MethodHandle geterr() {
-        MethodHandle h = geterr;
-        return h != null ? h : (geterr = bind(false, "pcap_geterr", FunctionDescriptor.of(ADDRESS, ADDRESS)));
-    }
+    private final Lazy geterr = new Lazy(false, "pcap_geterr", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    MethodHandle geterr() { return geterr.get(); }
     /** void pcap_close(pcap_t *). */
     final MethodHandle close;
     /** FILE *pcap_file(pcap_t *). */
-    private MethodHandle file;
-    MethodHandle file() {
-        MethodHandle h = file;
-        return h != null ? h : (file = bind(false, "pcap_file", FunctionDescriptor.of(ADDRESS, ADDRESS)));
-    }
+    private final Lazy file = new Lazy(false, "pcap_file", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    MethodHandle file() { return file.get(); }
     /** libc int setvbuf(FILE *, char *, int mode, size_t). */
-    private MethodHandle setvbuf;
-    MethodHandle setvbuf() {
-        MethodHandle h = setvbuf;
-        return h != null ? h : (setvbuf = bind(true, "setvbuf", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG)));
-    }
+    private final Lazy setvbuf = new Lazy(true, "setvbuf", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG));
+    MethodHandle setvbuf() { return setvbuf.get(); }
 
     private final SymbolLookup lookup;
+
+    /**
+     * A downcall bound on first use: every binding generates classes at start-up, and these
+     * are needed only by live handles, error paths or big files.
+     */
+    private final class Lazy {
+        private final boolean libc;
+        private final String name;
+        private final FunctionDescriptor fd;
+        private MethodHandle handle;
+
+        Lazy(boolean libc, String name, FunctionDescriptor fd) {
+            this.libc = libc;
+            this.name = name;
+            this.fd = fd;
+        }
+
+        MethodHandle get() {
+            MethodHandle h = handle;
+            return h != null ? h : (handle = bind(libc, name, fd));
+        }
+    }
 
     /**
      * Binds a function on first use. Every downcall handle of a new shape spins lambda forms and a
