@@ -28,6 +28,8 @@ import java.util.List;
 final class Daemon {
     private static final Logger LOG = LogManager.getLogger(Daemon.class);
     static final long MISSING_CONFIG_WAIT_MILLIS = 5_000;
+    /** Enough for C1 to compile the per-packet path (its thresholds are in the launcher). */
+    static final int WARMUP_EXCHANGES = 3_000;
 
     private Daemon() {}
 
@@ -62,6 +64,11 @@ final class Daemon {
         LOG.info("go-metro {} starting: config {}, {} instance(s), DogStatsD {}:{}",
                 Version.get(), cfg.file(), cfg.instances().size(), cfg.statsdHost(), cfg.statsdPort());
 
+        if (cfg.instances().stream().anyMatch(i -> !i.isFile())) {
+            long t0 = System.nanoTime();
+            long samples = Warmup.run(WARMUP_EXCHANGES);
+            LOG.debug("hot path warmed up in {} ms ({} samples)", (System.nanoTime() - t0) / 1_000_000, samples);
+        }
         StatsdSink sink = new StatsdSink(cfg.statsdHost(), cfg.statsdPort());
         List<Sniffer> sniffers = new ArrayList<>();
         boolean permissionDenied = false;
