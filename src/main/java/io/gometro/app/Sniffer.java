@@ -136,6 +136,7 @@ final class Sniffer implements Runnable, FlowListener {
                 return;
             }
             tracker.advanceTo(System.currentTimeMillis() * 1_000_000L);
+            tracker.forgetInFlight();
             try {
                 open();
             } catch (CaptureException e) {

@@ -45,6 +45,12 @@ public final class Flow {
         reuse(id, srcHi, srcLo, srcPort, dstHi, dstLo, dstPort, maxPending);
     }
 
+    /** Drops the sender's sequence state and pending segments (see FlowTracker.forgetInFlight). */
+    void forgetInFlight(int maxPending) {
+        seqInit = false;
+        queue.reset(maxPending);
+    }
+
     /** Makes a retired flow new again for another connection (the tracker recycles flows). */
     void reuse(long id, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort, int maxPending) {
         this.id = id;

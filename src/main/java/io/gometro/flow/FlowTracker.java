@@ -158,6 +158,19 @@ public final class FlowTracker {
         flush();
     }
 
+    /**
+     * The capture resumes after a pause (duty-cycle sampling): a segment remembered before
+     * the pause may have been acknowledged unseen, and a later ACK would then time it across
+     * the whole pause. So every flow forgets its unacknowledged segments and starts again
+     * from the next one it sees; the estimators and statistics carry on.
+     */
+    public void forgetInFlight() {
+        for (Connection c = table.first(); c != null; c = c.lruNext) {
+            if (c.toA != null) c.toA.forgetInFlight(cfg.maxPending());
+            if (c.toB != null) c.toB.forgetInFlight(cfg.maxPending());
+        }
+    }
+
     public int activeConnections() { return table.size(); }
     public long evictions() { return evictions; }
     public long samples() { return samples; }

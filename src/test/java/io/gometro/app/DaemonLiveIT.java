@@ -111,6 +111,40 @@ class DaemonLiveIT {
                 maxProcessed, dropped.stream().mapToDouble(Gauge::value).max().orElse(-1));
     }
 
+    /**
+     * sample: true captures in duty cycles: the handle is closed between samples and reopened,
+     * flows and their estimators carry on, and the figures stay right.
+     */
+    @org.junit.jupiter.api.Test
+    void dutyCycleSamplingReopensTheCaptureAndStillMeasures() throws Exception {
+        int statsdPort = 18_200;
+        Path sinkOut = lab.workDir().resolve("sample-sink.out");
+        Path daemonOut = lab.workDir().resolve("sample-daemon.out");
+        String config = DaemonHarness.liveConfig(NetLab.IF_A, lab.addrB(false), FLUSH_S, "127.0.0.1", statsdPort, false)
+                + "    sample: true\n    sample_duration: 1\n    sample_interval: 2\n";
+        Path cfg = DaemonHarness.write(lab.workDir().resolve("sample.yaml"), config);
+        DaemonHarness.startSink(lab, lab.nsA(), statsdPort, false, sinkOut);
+        Process daemon = lab.spawn(lab.nsA(), daemonOut, DaemonHarness.daemonCommand("-cfg=" + cfg));
+        DaemonHarness.await(daemon, daemonOut, "capturing on " + NetLab.IF_A, Duration.ofSeconds(15), "go-metro");
+
+        // ~8 s of request/response: spans four duty cycles.
+        TcpLoad.run(lab, false, 7201, TcpLoad.Spec.rr(250, 100, 1000), Duration.ofSeconds(40));
+        DaemonHarness.awaitText(sinkOut, t -> t.contains(StatsdReporter.RTT_AVG), Duration.ofSeconds(3L * FLUSH_S + 2),
+                "an rtt.avg gauge while sampling");
+        DaemonHarness.signal(daemon, "TERM");
+        DaemonHarness.awaitExit(daemon, System.nanoTime(), Duration.ofSeconds(5), daemonOut);
+        assertEquals(0, daemon.exitValue(), "exit code after SIGTERM:\n" + DaemonHarness.read(daemonOut));
+        DaemonHarness.sleep(300);
+
+        String log = DaemonHarness.read(daemonOut);
+        long opens = log.lines().filter(l -> l.contains("capturing on " + NetLab.IF_A)).count();
+        assertTrue(opens >= 3, "the capture should reopen once per cycle; opened " + opens + " times:\n" + log);
+        List<Gauge> avg = DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG);
+        assertFalse(avg.isEmpty(), "no rtt.avg while sampling");
+        for (Gauge g : avg) assertWithin(RTT_MS, g.value(), 0.05, "rtt.avg while sampling " + g);
+        System.out.printf("sampling: %d opens, rtt.avg %s%n", opens, values(avg));
+    }
+
     @SafeVarargs
     static List<Gauge> concat(List<Gauge>... lists) {
         return java.util.Arrays.stream(lists).flatMap(List::stream).toList();
