@@ -37,8 +37,7 @@ class DaemonLifecycleIT {
 
     @BeforeAll
     static void startLab() {
-        Assumptions.assumeTrue(LabTools.canRunLab(), "the lab needs root, ip, ethtool and gcc");
-        lab = NetLab.start(NetLab.Config.rtt(RTT_MS));
+        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
     }
 
     @AfterAll

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gometro.lab.LabTools;
 import io.gometro.lab.NetLab;
 import io.gometro.lab.TcpLoad;
 import io.gometro.report.StatsdReporter;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,8 +32,7 @@ class DaemonLiveIT {
 
     @BeforeAll
     static void startLab() {
-        Assumptions.assumeTrue(LabTools.canRunLab(), "the lab needs root, ip, ethtool and gcc");
-        lab = NetLab.start(NetLab.Config.rtt(RTT_MS));
+        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
     }
 
     @AfterAll

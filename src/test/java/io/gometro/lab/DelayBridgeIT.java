@@ -29,10 +29,7 @@ class DelayBridgeIT {
 
     @AfterAll
     static void noNamespaceLeft() {
-        if (!LabTools.canRunLab()) return;
-        String mine = NetLab.PREFIX + ProcessHandle.current().pid() + "-";
-        assertTrue(NetLab.listNamespaces().stream().noneMatch(n -> n.startsWith(mine)),
-                "a lab namespace was left behind: " + NetLab.listNamespaces());
+        NetLab.checkNothingLeft();
     }
 
     static void assertWithin(double expected, double actual, double fraction, String what) {

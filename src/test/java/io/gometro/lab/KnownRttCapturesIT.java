@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,17 +32,12 @@ class KnownRttCapturesIT {
 
     @BeforeAll
     static void startLab() {
-        Assumptions.assumeTrue(LabTools.canRunLab(), "the lab needs root, ip, ethtool and gcc");
-        lab = NetLab.start(NetLab.Config.rtt(RTT_MS));
+        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
     }
 
     @AfterAll
     static void stopLab() {
-        if (lab != null) lab.close();
-        if (!LabTools.canRunLab()) return;
-        String mine = NetLab.PREFIX + ProcessHandle.current().pid() + "-";
-        assertTrue(NetLab.listNamespaces().stream().noneMatch(n -> n.startsWith(mine)),
-                "a lab namespace was left behind: " + NetLab.listNamespaces());
+        NetLab.closeAndCheck(lab);
     }
 
     static Stream<Arguments> cases() {

@@ -210,10 +210,21 @@ public final class NetLab implements AutoCloseable {
         }
     }
 
+    /** Starts a lab for a test class, or skips the class where the lab cannot run (not root, tools missing). */
+    public static NetLab startOrSkip(Config config) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(LabTools.canRunLab(), "the lab needs root, ip, ethtool and gcc");
+        return start(config);
+    }
+
     /** Closes the lab (null is fine) and asserts that no namespace of this JVM was left behind. */
     public static void closeAndCheck(NetLab lab) {
-        if (lab == null) return;
-        lab.close();
+        if (lab != null) lab.close();
+        checkNothingLeft();
+    }
+
+    /** Asserts that no namespace of this JVM is left behind (nothing to check where the lab cannot run). */
+    public static void checkNothingLeft() {
+        if (!LabTools.canRunLab()) return;
         String mine = PREFIX + ProcessHandle.current().pid() + "-";
         if (listNamespaces().stream().anyMatch(n -> n.startsWith(mine))) {
             throw new AssertionError("a lab namespace was left behind: " + listNamespaces());
