@@ -125,6 +125,19 @@ public final class StatsdReporter implements FlowListener {
             }
         }
 
+        // The operational gauges first: if the client's queue overflows, they are not what is lost.
+        CaptureCounters c = counters.get();
+        if (client != null && c != null) {
+            client.gauge(PACKETS, c.packets(), opsTags);
+            client.gauge(DROPPED, c.dropped(), opsTags);
+            client.gauge(ACTIVE, c.activeFlows(), opsTags);
+        }
+
+        if (client != null && 3L * pairs.size() > StatsdSink.QUEUE_GAUGES - 3) {
+            LOG.warn("iface {}: {} (src, dst) pairs make {} gauges, more than the DogStatsD client queues at once ({}); "
+                    + "some of this flush's gauges may be dropped; narrow ips/hosts in the instance",
+                    iface, pairs.size(), 3L * pairs.size(), StatsdSink.QUEUE_GAUGES);
+        }
         if (client != null) {
             for (Map.Entry<Pair, Agg> e : pairs.entrySet()) {
                 Pair p = e.getKey();
@@ -134,13 +147,6 @@ public final class StatsdReporter implements FlowListener {
                 client.gauge(RTT_AVG, ms(a.avgSum / a.weight), tags);
                 client.gauge(RTT_JITTER, ms(a.jitterSum / a.weight), tags);
             }
-        }
-
-        CaptureCounters c = counters.get();
-        if (client != null && c != null) {
-            client.gauge(PACKETS, c.packets(), opsTags);
-            client.gauge(DROPPED, c.dropped(), opsTags);
-            client.gauge(ACTIVE, c.activeFlows(), opsTags);
         }
 
         String packets = c == null ? "?" : c.packets() + " packets, " + c.dropped() + " dropped, " + c.activeFlows() + " active flows";

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * send errors, and its close.
  *
  * <p>Nothing here blocks the caller for long: sends are queued to the client's own threads and
- * dropped when its queue is full; a retry resolves the host on a short-lived background thread,
+ * dropped when its queue ({@link #QUEUE_GAUGES}) is full; a retry resolves the host on a short-lived background thread,
  * at most one at a time, started at most once per {@link #retryIfDown()} call (once per flush).
  *
  * <p>The client is built with telemetry, aggregation and origin detection off and no constant
@@ -32,6 +32,19 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class StatsdSink implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(StatsdSink.class);
     private static final String[] TAGGING_ENV = {"DD_ENV", "DD_SERVICE", "DD_VERSION", "DD_ENTITY_ID"};
+    /**
+     * Gauges the client holds before it drops new ones: three per (src, dst) pair of every
+     * instance at one flush, so ~10,900 pairs. The client's default, 4,096, silently lost
+     * everything past ~1,365 pairs. Queued gauges are heap objects, so the bound also caps
+     * what a flush can hold on the heap.
+     */
+    public static final int QUEUE_GAUGES = 32_768;
+    /**
+     * Datagram buffers (1,432 bytes, direct, zero-filled at creation). The default 512 keeps
+     * 730 KB resident for a few datagrams every 30 s; 16 still let the client's two threads
+     * overlap, and a full queue simply waits for a buffer.
+     */
+    static final int BUFFER_POOL = 16;
 
     /** Host resolution, replaceable in tests to make a host become resolvable. */
     @FunctionalInterface
@@ -127,6 +140,8 @@ public final class StatsdSink implements AutoCloseable {
             StatsDClient c = new NonBlockingStatsDClientBuilder()
                     .addressLookup(() -> addr)
                     .blocking(false)
+                    .queueSize(QUEUE_GAUGES)
+                    .bufferPoolSize(BUFFER_POOL)
                     .enableTelemetry(false)
                     // no aggregation: each gauge leaves at its flush, and close() has nothing held back
                     .enableAggregation(false)

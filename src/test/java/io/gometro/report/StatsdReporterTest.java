@@ -296,6 +296,50 @@ class StatsdReporterTest {
         }
     }
 
+    /** {@code n} flows from LOCAL, each to its own peer, one sample each. */
+    static List<Flow> manyPairs(int n) {
+        Flow[] flows = new Flow[n];
+        for (int i = 0; i < n; i++) {
+            flows[i] = flow(LOCAL, 1000 + i % 50000, v4(10, 2 + i / 62500, i / 250 % 250, i % 250 + 1), 443);
+            flows[i].recordSample((i % 100 + 1) * MS, S);
+        }
+        return List.of(flows);
+    }
+
+    @Test
+    void aFlushOfThousandsOfPairsArrivesWhole() throws Exception {
+        // Three gauges per pair; the client's default queue (4,096) dropped all past ~1,365 pairs.
+        int n = 3000;
+        try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
+            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(1, 0, 0, n));
+            try (LogCapture log = new LogCapture(Level.WARN, StatsdReporter.class)) {
+                r.onFlush(30 * S, manyPairs(n));
+                assertEquals(List.of(), log.lines(), "no overflow warning for " + n + " pairs");
+            }
+            List<Gauge> g = udp.await(n * 3 + 3);
+            assertEquals(n, g.stream().filter(x -> x.name().equals("system.net.tcp.rtt.avg")).map(Gauge::tags).distinct().count());
+            assertEquals(n, UdpStatsd.only(g, x -> x.name().equals("go_metro.flows.active")).value());
+        }
+    }
+
+    @Test
+    void moreGaugesThanTheQueueHoldsAreWarnedOfAndTheOperationalOnesStillArrive() throws Exception {
+        int n = StatsdSink.QUEUE_GAUGES / 3 + 100;
+        try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
+            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(42, 0, 0, n));
+            try (LogCapture log = new LogCapture(Level.WARN, StatsdReporter.class)) {
+                r.onFlush(30 * S, manyPairs(n));
+                assertEquals(1, log.lines().size(), log.lines().toString());
+                String w = log.lines().get(0).message();
+                assertTrue(w.contains(n + " (src, dst) pairs") && w.contains("narrow ips/hosts"), w);
+            }
+            // sent before the pairs, so they are queued whatever happens to the rest
+            List<Gauge> first = udp.await(3);
+            assertEquals(Set.of("go_metro.packets.processed", "go_metro.packets.dropped", "go_metro.flows.active"),
+                    Set.copyOf(first.stream().map(Gauge::name).toList()));
+        }
+    }
+
     static void awaitAttempts(StatsdSink sink, long n) throws InterruptedException {
         long deadline = System.nanoTime() + 5 * S;
         while (sink.attempts() < n && System.nanoTime() < deadline) Thread.sleep(10);
