@@ -1,7 +1,6 @@
 package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
-import io.gometro.capture.FilterBuilder;
 import io.gometro.capture.InterfaceAddresses;
 import io.gometro.config.ConfigException;
 import io.gometro.config.ConfigLoader;
@@ -87,10 +86,15 @@ final class Daemon {
                 LocalPolicy local = inst.isFile()
                         ? LocalPolicy.allBut(Addresses.pairs(wl.peers()))
                         : LocalPolicy.of(Addresses.pairs(ours));
-                String filter = FilterBuilder.build(flags.filter(), Whitelist.literals(wl));
+                // A file replays the past: its whitelist is the one at start. Live, hosts move.
+                PeerRefresh refresh = inst.isFile() || cfg.resolveInterval().isZero() ? null
+                        : new PeerRefresh(inst.interfaceName(),
+                                () -> Whitelist.resolve(cfg.file(), inst, InterfaceAddresses.of(inst.interfaceName()),
+                                        Whitelist.Resolver.SYSTEM, Whitelist.DEFAULT_TIMEOUT, false),
+                                wl, cfg.resolveInterval(), System.nanoTime());
                 try {
-                    sniffers.add(new Sniffer(cfg, inst, filter, local, wl.names(), inst.tags(),
-                            flags.soften(), sink, shutdown));
+                    sniffers.add(new Sniffer(cfg, inst, flags.filter(), wl.peers(), local, wl.names(), inst.tags(),
+                            flags.soften(), sink, shutdown, refresh));
                 } catch (CaptureException e) {
                     permissionDenied |= e.isPermission();
                     LOG.error("{}: {}", inst.keyPath(), e.getMessage());

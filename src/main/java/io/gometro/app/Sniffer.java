@@ -2,6 +2,7 @@ package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
 import io.gometro.capture.CaptureHandle;
+import io.gometro.capture.FilterBuilder;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
 import io.gometro.flow.Flow;
@@ -30,7 +31,10 @@ final class Sniffer implements Runnable, FlowListener {
 
     private final GoMetroConfig cfg;
     private final InstanceConfig inst;
-    private final String filter;
+    private final String baseFilter;
+    private String filter;
+    /** Null: the whitelist is fixed (a file, or resolve_interval 0). */
+    private final PeerRefresh refresh;
     private final Shutdown shutdown;
     private final FlowTracker tracker;
     private final StatsdReporter reporter;
@@ -45,13 +49,21 @@ final class Sniffer implements Runnable, FlowListener {
     private volatile boolean finished;
     private final Thread thread;
 
-    /** Opens the capture now, so that a permission or interface error stops start-up. */
-    Sniffer(GoMetroConfig cfg, InstanceConfig inst, String filter, LocalPolicy local,
+    /**
+     * Opens the capture now, so that a permission or interface error stops start-up.
+     *
+     * @param baseFilter -f, or null for "tcp"; the whitelist is appended (FilterBuilder)
+     * @param peers      the whitelist in force at start
+     * @param refresh    keeps the whitelist current, or null
+     */
+    Sniffer(GoMetroConfig cfg, InstanceConfig inst, String baseFilter, List<InetAddress> peers, LocalPolicy local,
             Map<InetAddress, String> names, List<String> tags, boolean soften, StatsdSink sink,
-            Shutdown shutdown) throws CaptureException {
+            Shutdown shutdown, PeerRefresh refresh) throws CaptureException {
         this.cfg = cfg;
         this.inst = inst;
-        this.filter = filter;
+        this.baseFilter = baseFilter;
+        this.filter = FilterBuilder.build(baseFilter, literals(peers));
+        this.refresh = refresh;
         this.shutdown = shutdown;
         this.tracker = new FlowTracker(new TrackerConfig(
                 cfg.idleTtl().toNanos(), cfg.expTtl().toNanos(), cfg.flushInterval().toNanos(),
@@ -177,6 +189,47 @@ final class Sniffer implements Runnable, FlowListener {
         }
         if (pump.damaged() > 0) LOG.debug("{}: {} truncated or malformed packets skipped so far", iface(), pump.damaged());
         reporter.onFlush(nowNanos, fresh);
+        if (refresh != null) {
+            PeerRefresh.Update u = refresh.poll(System.nanoTime());
+            if (u != null) apply(u);
+        }
+    }
+
+    /**
+     * A re-resolved whitelist: the new filter goes on the open handle at once (libpcap refilters
+     * what is already in the ring) or on the next one (sampling), and the reporter takes the names.
+     */
+    private void apply(PeerRefresh.Update u) {
+        String next = FilterBuilder.build(baseFilter, literals(u.peers()));
+        if (!next.equals(filter) && handleOpen) {
+            try {
+                handle.setFilter(next);
+            } catch (CaptureException e) {
+                LOG.warn("{}: cannot install the re-resolved whitelist ({}); keeping the previous filter", iface(), e.getMessage());
+                return;
+            }
+        }
+        filter = next;
+        reporter.setNames(u.names());
+        LOG.info("{}: whitelist looked up again: {} addresses; added {}, removed {}", iface(), u.peers().size(),
+                describe(u.added(), u.names()), describe(u.removed(), Map.of()));
+        LOG.debug("{}: filter now \"{}\"", iface(), filter);
+    }
+
+    private static List<String> literals(List<InetAddress> peers) {
+        return peers.stream().map(InetAddress::getHostAddress).toList();
+    }
+
+    private static String describe(List<InetAddress> l, Map<InetAddress, String> names) {
+        if (l.isEmpty()) return "none";
+        StringBuilder b = new StringBuilder();
+        for (InetAddress a : l) {
+            if (!b.isEmpty()) b.append(", ");
+            b.append(a.getHostAddress());
+            String n = names.get(a);
+            if (n != null && !n.equals(a.getHostAddress())) b.append(" (").append(n).append(')');
+        }
+        return b.toString();
     }
 
     @Override

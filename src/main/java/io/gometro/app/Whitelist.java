@@ -91,6 +91,15 @@ public final class Whitelist {
      */
     public static Result resolve(Path configFile, InstanceConfig instance, List<InetAddress> local,
                                  Resolver resolver, Duration timeout) throws ConfigException {
+        return resolve(configFile, instance, local, resolver, timeout, true);
+    }
+
+    /**
+     * As above; with {@code log} false nothing is logged (warnings are only returned), for the
+     * periodic lookups of {@link PeerRefresh}, which log what changed instead.
+     */
+    static Result resolve(Path configFile, InstanceConfig instance, List<InetAddress> local,
+                          Resolver resolver, Duration timeout, boolean log) throws ConfigException {
         String where = instance.keyPath();
         if (instance.ips().isEmpty() && instance.hosts().isEmpty())
             throw new ConfigException(configFile, where, "the whitelist (ips/hosts) is empty; go-metro measures only traffic to listed peers",
@@ -113,7 +122,7 @@ public final class Whitelist {
             try {
                 addrs = await(e.getValue(), deadline);
             } catch (Exception ex) {
-                warn(warnings, configFile + ": " + where + ".hosts: " + e.getKey() + " did not resolve ("
+                warn(warnings, log, configFile + ": " + where + ".hosts: " + e.getKey() + " did not resolve ("
                         + reason(ex, timeout) + "); skipped");
                 continue;
             }
@@ -129,14 +138,14 @@ public final class Whitelist {
             try {
                 name = await(reverse.get(a), deadline);
             } catch (Exception ex) {
-                LOG.info("{}: {}.ips: no name for {} ({}); tagging with the address", configFile, where,
+                if (log) LOG.info("{}: {}.ips: no name for {} ({}); tagging with the address", configFile, where,
                         a.getHostAddress(), reason(ex, timeout));
             }
             // The fallback is the RFC 5952 text the src: tag uses (getHostAddress writes fd00:1:0:0:0:0:0:2).
             names.put(a, name == null || name.isBlank() ? Addresses.toString(Addresses.hi(a), Addresses.lo(a)) : name);
         }
         if (!droppedLocal.isEmpty())
-            warn(warnings, configFile + ": " + where + ": " + addrList(droppedLocal)
+            warn(warnings, log, configFile + ": " + where + ": " + addrList(droppedLocal)
                     + " are this host's own addresses, not peers; ignored");
         if (names.isEmpty()) {
             String why = droppedLocal.isEmpty() ? "no host in hosts: resolved" : "it holds only this host's own addresses";
@@ -175,9 +184,9 @@ public final class Whitelist {
         return String.valueOf(e.getMessage());
     }
 
-    private static void warn(List<String> warnings, String msg) {
+    private static void warn(List<String> warnings, boolean log, String msg) {
         warnings.add(msg);
-        LOG.warn(msg);
+        if (log) LOG.warn(msg);
     }
 
     private static String addrList(List<InetAddress> l) {

@@ -53,7 +53,7 @@ public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("init_config", "instances", "config");
     private static final List<String> INIT_KEYS = List.of("snaplen", "idle_ttl", "exp_ttl", "expired_ttl",
             "statsd_ip", "statsd_port", "log_to_file", "log_level", "flush_interval", "max_flows",
-            "max_pending", "buffer_size", "read_timeout_ms");
+            "max_pending", "buffer_size", "read_timeout_ms", "resolve_interval");
     private static final List<String> INSTANCE_KEYS = List.of("interface", "pcap", "tags", "ips", "hosts",
             "sample", "sample_duration", "sample_interval");
 
@@ -186,10 +186,11 @@ public final class ConfigLoader {
                 65536, 1 << 30, "use 65536..1073741824 bytes, default 8388608 (8 MiB)");
         int readTimeout = (int) integer(init, "init_config.", "read_timeout_ms", GoMetroConfig.DEFAULT_READ_TIMEOUT_MS,
                 1, 10_000, "use 1..10000 ms, default 100");
+        Duration resolve = resolveInterval(init);
 
         List<InstanceConfig> instances = instances(top);
         return new GoMetroConfig(file, snaplen, idle, exp, statsdHost, statsdPort, logToFile, level, flush,
-                maxFlows, maxPending, bufferSize, readTimeout, instances, warnings);
+                maxFlows, maxPending, bufferSize, readTimeout, resolve, instances, warnings);
     }
 
     private Duration expTtl(Map<?, ?> init) throws ConfigException {
@@ -200,6 +201,18 @@ public final class ConfigLoader {
             throw err("init_config.expired_ttl", "conflicts with exp_ttl (" + legacy.toSeconds() + " vs "
                     + exp.toSeconds() + " s); both name the same setting", "keep only exp_ttl");
         return legacy;
+    }
+
+    /** 0 turns re-resolution off; otherwise at least 10 s, so that a typo cannot hammer the name server. */
+    private Duration resolveInterval(Map<?, ?> init) throws ConfigException {
+        long s = integer(init, "init_config.", "resolve_interval", GoMetroConfig.DEFAULT_RESOLVE_INTERVAL.toSeconds(),
+                0, 86_400, "use 0 (look names up only at start) or 10..86400 seconds; the default is "
+                        + GoMetroConfig.DEFAULT_RESOLVE_INTERVAL.toSeconds());
+        if (s > 0 && s < 10)
+            throw err("init_config.resolve_interval", s + " s is too often to look names up",
+                    "use 0 (only at start) or 10..86400 seconds; the default is "
+                            + GoMetroConfig.DEFAULT_RESOLVE_INTERVAL.toSeconds());
+        return Duration.ofSeconds(s);
     }
 
     private String statsdHost(Map<?, ?> init) throws ConfigException {

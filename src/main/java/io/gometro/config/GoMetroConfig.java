@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <p>go-metro keys ({@code init_config}): snaplen, idle_ttl, exp_ttl (or expired_ttl), statsd_ip,
  * statsd_port, log_to_file, log_level. Ours: flush_interval, max_flows, max_pending, buffer_size,
- * read_timeout_ms.
+ * read_timeout_ms, resolve_interval.
  *
  * @param file          the file it came from (for messages)
  * @param snaplen       bytes captured per packet, 104..65535
@@ -24,6 +24,8 @@ import java.util.List;
  * @param maxPending    bound on unacknowledged segments remembered per flow
  * @param bufferSize    kernel capture buffer, bytes
  * @param readTimeoutMs pcap read timeout; also how often the flush clock advances without packets
+ * @param resolveInterval how often a live instance looks its hosts (and ips' names) up again;
+ *                      zero: only at start, as go-metro did
  * @param instances     at least one
  * @param warnings      non-fatal findings (unknown keys, ignored keys), each one line naming file and key;
  *                      the caller logs them once logging is set up
@@ -31,7 +33,8 @@ import java.util.List;
 public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration expTtl,
                             String statsdHost, int statsdPort, boolean logToFile, LogLevel logLevel,
                             Duration flushInterval, int maxFlows, int maxPending, int bufferSize,
-                            int readTimeoutMs, List<InstanceConfig> instances, List<String> warnings) {
+                            int readTimeoutMs, Duration resolveInterval, List<InstanceConfig> instances,
+                            List<String> warnings) {
     public static final int DEFAULT_SNAPLEN = 512;
     public static final int MIN_SNAPLEN = 104;
     public static final int MAX_SNAPLEN = 65535;
@@ -52,6 +55,8 @@ public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration e
      */
     public static final int DEFAULT_BUFFER_SIZE = 8 << 20;
     public static final int DEFAULT_READ_TIMEOUT_MS = 100;
+    /** Five minutes: names behind load balancers and CDNs change their addresses within hours. */
+    public static final Duration DEFAULT_RESOLVE_INTERVAL = Duration.ofSeconds(300);
 
     public GoMetroConfig {
         instances = List.copyOf(instances);

@@ -38,8 +38,9 @@ import java.util.function.Supplier;
  * drops) and {@code go_metro.flows.active}, from the {@link CaptureCounters} supplier
  * (totals since the capture started).
  *
- * <p>Names for tags come from the map given at construction (prepared at start); any other
- * address is written as its IP. No name lookup happens here.
+ * <p>Names for tags come from the map given at construction (prepared at start) or by
+ * {@link #setNames} (a whitelist looked up again); any other address is written as its IP. No
+ * name lookup happens here.
  */
 public final class StatsdReporter implements FlowListener {
     private static final Logger LOG = LogManager.getLogger(StatsdReporter.class);
@@ -92,6 +93,12 @@ public final class StatsdReporter implements FlowListener {
         ops.add("iface:" + iface);
         ops.addAll(this.instanceTags);
         this.opsTags = ops.toArray(String[]::new);
+    }
+
+    /** Replaces the tag names; capture thread only, like {@link #onFlush}. */
+    public void setNames(Map<InetAddress, String> names) {
+        this.names.clear();
+        names.forEach((a, n) -> this.names.put(new Addr(Addresses.hi(a), Addresses.lo(a)), n));
     }
 
     @Override

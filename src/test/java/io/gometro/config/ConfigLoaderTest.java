@@ -72,6 +72,8 @@ class ConfigLoaderTest {
                 Arguments.of("init_config:\n  max_pending: 100000\n" + i, "init_config.max_pending", "out of range"),
                 Arguments.of("init_config:\n  buffer_size: 1024\n" + i, "init_config.buffer_size", "out of range 65536.."),
                 Arguments.of("init_config:\n  read_timeout_ms: 0\n" + i, "init_config.read_timeout_ms", "out of range 1..10000"),
+                Arguments.of("init_config:\n  resolve_interval: 5\n" + i, "init_config.resolve_interval", "5 s is too often"),
+                Arguments.of("init_config:\n  resolve_interval: -1\n" + i, "init_config.resolve_interval", "out of range 0..86400"),
                 Arguments.of("init_config: [1, 2]\n" + i, "init_config", "expected a mapping, found a list"),
                 Arguments.of("init_config:\n", "instances", "missing"),
                 Arguments.of("instances: []\n", "instances", "the list is empty"),
@@ -159,6 +161,7 @@ class ConfigLoaderTest {
         assertEquals(1024, c.maxPending());
         assertEquals(8 << 20, c.bufferSize());
         assertEquals(100, c.readTimeoutMs());
+        assertEquals(Duration.ofSeconds(300), c.resolveInterval(), "ours: go-metro looked names up only at start");
         assertEquals(List.of(), c.warnings());
         InstanceConfig i = c.instances().getFirst();
         assertEquals("eth0", i.interfaceName());
@@ -184,6 +187,7 @@ class ConfigLoaderTest {
                   max_pending: 64
                   buffer_size: 1048576
                   read_timeout_ms: 250
+                  resolve_interval: 0
                 instances:
                   - interface: eth0
                     tags: [env:prod, "team:net"]
@@ -211,6 +215,7 @@ class ConfigLoaderTest {
         assertEquals(64, c.maxPending());
         assertEquals(1 << 20, c.bufferSize());
         assertEquals(250, c.readTimeoutMs());
+        assertEquals(Duration.ZERO, c.resolveInterval());
         InstanceConfig a = c.instances().get(0);
         assertEquals(List.of("env:prod", "team:net"), a.tags());
         // duplicates removed, IPv6 both quoted and plain
@@ -381,12 +386,13 @@ class ConfigLoaderTest {
     void exampleWithEveryCommentedKeyEnabledLoadsCleanly() throws Exception {
         // uncomment the "# key: value" lines of the example: documented keys must all be known
         String text = Files.readString(Path.of("conf.d/go-metro.yaml.example"))
-                .replaceAll("(?m)^  # (flush_interval|max_flows|max_pending|buffer_size|read_timeout_ms):", "  $1:")
+                .replaceAll("(?m)^  # (flush_interval|max_flows|max_pending|buffer_size|read_timeout_ms|resolve_interval):", "  $1:")
                 .replaceAll("(?m)^    # (sample|sample_duration|sample_interval):", "    $1:");
         GoMetroConfig c = load(text);
         assertEquals(List.of(), c.warnings());
         assertTrue(c.instances().getFirst().sample());
         assertEquals(Duration.ofSeconds(10), c.instances().getFirst().sampleDuration());
         assertEquals(8388608, c.bufferSize());
+        assertEquals(Duration.ofSeconds(300), c.resolveInterval());
     }
 }

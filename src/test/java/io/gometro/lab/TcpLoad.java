@@ -37,12 +37,17 @@ public final class TcpLoad {
     public record Result(Side client, Side server, int port) {}
 
     public static Result run(NetLab lab, boolean ipv6, int port, Spec spec, Duration timeout) {
+        return run(lab, lab.addrB(ipv6), port, spec, timeout);
+    }
+
+    /** As above, to one of ns b's addresses ({@code serverAddr}; the lab's own, or one a test added). */
+    public static Result run(NetLab lab, String serverAddr, int port, Spec spec, Duration timeout) {
         Path tcpLoad = LabTools.binary("tcp-load");
         String secs = Long.toString(Math.max(1, timeout.toSeconds()));
         Path srvOut = lab.workDir().resolve("server-" + port + ".out");
-        List<String> server = new ArrayList<>(List.of(tcpLoad.toString(), "server", "-b", lab.addrB(ipv6),
+        List<String> server = new ArrayList<>(List.of(tcpLoad.toString(), "server", "-b", serverAddr,
                 "-p", Integer.toString(port), "-T", secs));
-        List<String> client = new ArrayList<>(List.of(tcpLoad.toString(), "client", "-c", lab.addrB(ipv6),
+        List<String> client = new ArrayList<>(List.of(tcpLoad.toString(), "client", "-c", serverAddr,
                 "-p", Integer.toString(port), "-m", spec.mode(), "-T", secs));
         if (spec.sockBuf() > 0) {
             server.addAll(List.of("-w", Integer.toString(spec.sockBuf())));

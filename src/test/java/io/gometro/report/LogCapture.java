@@ -12,14 +12,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Collects what the given classes log (level and formatted message), added programmatically. */
-final class LogCapture extends AbstractAppender implements AutoCloseable {
-    record Line(Level level, String message) {}
+public final class LogCapture extends AbstractAppender implements AutoCloseable {
+    public record Line(Level level, String message) {}
 
     private final List<Line> lines = new CopyOnWriteArrayList<>();
     private final Logger[] loggers;
     private final Level[] previous;
 
-    LogCapture(Level level, Class<?>... classes) {
+    public LogCapture(Level level, Class<?>... classes) {
         super("test-capture-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
         start();
         loggers = new Logger[classes.length];
@@ -39,15 +39,15 @@ final class LogCapture extends AbstractAppender implements AutoCloseable {
         lines.add(new Line(event.getLevel(), event.getMessage().getFormattedMessage()));
     }
 
-    List<Line> lines() {
+    public List<Line> lines() {
         return List.copyOf(lines);
     }
 
-    List<Line> containing(String text) {
+    public List<Line> containing(String text) {
         return lines.stream().filter(l -> l.message().contains(text)).toList();
     }
 
-    void clear() {
+    public void clear() {
         lines.clear();
     }
 

@@ -1,0 +1,169 @@
+package io.gometro.app;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Keeps one live instance's whitelist current. go-metro looked {@code hosts} up once, at start;
+ * names behind load balancers and CDNs move to new addresses within hours, and the capture then
+ * silently missed them until a restart. Every {@code resolve_interval} a background thread does the
+ * start-up lookup again ({@link Whitelist#resolve}, quietly), and the capture thread takes the
+ * result at its next flush through {@link #poll}, which never blocks.
+ *
+ * <p>Merge rule: an address stays whitelisted while some lookup returned it within {@link #RETAIN}
+ * (DNS rotates its answers, and a connection opened to an address goes on after the address has
+ * left them); no more than {@link #MAX_PEERS} addresses (or the latest answer's, if more), the
+ * longest unseen leaving first, so that the BPF program stays small. A lookup that finds no usable peer at all (a name server outage)
+ * changes nothing. New lookup warnings (a name that stopped resolving) are logged once, when they
+ * appear.
+ *
+ * <p>Threads: only the capture thread calls {@link #poll}; the lookup thread only completes the
+ * future it was given.
+ */
+final class PeerRefresh {
+    private static final Logger LOG = LogManager.getLogger(PeerRefresh.class);
+    static final Duration RETAIN = Duration.ofHours(1);
+    static final int MAX_PEERS = 256;
+
+    /** One lookup of the whole whitelist, as at start. Runs on the lookup thread. */
+    @FunctionalInterface
+    interface Lookup {
+        Whitelist.Result resolve() throws Exception;
+    }
+
+    /**
+     * A changed whitelist.
+     *
+     * @param peers   every whitelisted address, first seen first (a stable filter order)
+     * @param names   tag name of each of them
+     * @param added   addresses new in this update
+     * @param removed addresses unseen for longer than {@link #RETAIN}, or past {@link #MAX_PEERS}
+     */
+    record Update(List<InetAddress> peers, Map<InetAddress, String> names, List<InetAddress> added,
+                  List<InetAddress> removed) {}
+
+    private final String what;
+    private final Lookup lookup;
+    private final long intervalNanos;
+    private final LinkedHashMap<InetAddress, Long> lastSeen = new LinkedHashMap<>();
+    private final Map<InetAddress, String> names = new HashMap<>();
+    private Set<String> warnings;
+    private CompletableFuture<Whitelist.Result> pending;
+    private long nextAt;
+
+    /**
+     * @param what     names the instance in log lines (its interface)
+     * @param lookup   the lookup to repeat
+     * @param initial  the start-up result, the whitelist in force
+     * @param interval time between the end of one lookup and the start of the next; positive
+     * @param nowNanos {@link System#nanoTime()} now
+     */
+    PeerRefresh(String what, Lookup lookup, Whitelist.Result initial, Duration interval, long nowNanos) {
+        if (interval.isZero() || interval.isNegative()) throw new IllegalArgumentException("interval " + interval);
+        this.what = what;
+        this.lookup = lookup;
+        this.intervalNanos = interval.toNanos();
+        for (InetAddress a : initial.peers()) lastSeen.put(a, nowNanos);
+        names.putAll(initial.names());
+        warnings = new HashSet<>(initial.warnings());
+        nextAt = nowNanos + intervalNanos;
+    }
+
+    /**
+     * Capture thread, at each flush: takes a finished lookup's result, or starts a lookup when one
+     * is due. Never waits.
+     *
+     * @return the new whitelist if this call took a result that changed it, else null
+     */
+    Update poll(long nowNanos) {
+        if (pending != null) {
+            if (!pending.isDone()) return null;
+            CompletableFuture<Whitelist.Result> done = pending;
+            pending = null;
+            nextAt = nowNanos + intervalNanos;
+            try {
+                return merge(done.join(), nowNanos);
+            } catch (CompletionException e) {
+                Throwable why = e.getCause() == null ? e : e.getCause();
+                String msg = what + ": looking the whitelist up again failed: " + why.getMessage()
+                        + "; keeping the current one";
+                if (warnings.add(msg)) LOG.warn(msg);
+                return null;
+            }
+        }
+        if (nowNanos - nextAt >= 0) pending = start();
+        return null;
+    }
+
+    /** The whitelist in force, first seen first. */
+    List<InetAddress> peers() {
+        return List.copyOf(lastSeen.keySet());
+    }
+
+    /** True while a lookup runs. */
+    boolean looking() {
+        return pending != null;
+    }
+
+    private CompletableFuture<Whitelist.Result> start() {
+        CompletableFuture<Whitelist.Result> f = new CompletableFuture<>();
+        // Daemon thread: a lookup must never hold the JVM up at exit (Whitelist bounds its waits).
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(lookup.resolve());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "go-metro-refresh-" + what);
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    private static int lastSeenCount(Whitelist.Result r) {
+        return new HashSet<>(r.peers()).size();
+    }
+
+    private Update merge(Whitelist.Result r, long now) {
+        Set<String> fresh = new HashSet<>(r.warnings());
+        for (String w : fresh) if (!warnings.contains(w)) LOG.warn(w);
+        warnings = fresh;
+
+        List<InetAddress> before = List.copyOf(lastSeen.keySet());
+        Map<InetAddress, String> namesBefore = Map.copyOf(names);
+        for (InetAddress a : r.peers()) lastSeen.put(a, now); // an existing key keeps its place
+        names.putAll(r.names());
+        lastSeen.values().removeIf(seen -> now - seen > RETAIN.toNanos());
+        // Only retained, no longer returned addresses are capped: the latest answer always counts whole.
+        int cap = Math.max(MAX_PEERS, lastSeenCount(r));
+        while (lastSeen.size() > cap) {
+            InetAddress oldest = null;
+            long at = 0;
+            for (Map.Entry<InetAddress, Long> e : lastSeen.entrySet()) {
+                if (oldest == null || e.getValue() - at < 0) { oldest = e.getKey(); at = e.getValue(); }
+            }
+            lastSeen.remove(oldest);
+        }
+        names.keySet().retainAll(lastSeen.keySet());
+
+        Set<InetAddress> had = new HashSet<>(before);
+        List<InetAddress> added = new ArrayList<>();
+        for (InetAddress a : lastSeen.keySet()) if (!had.contains(a)) added.add(a);
+        List<InetAddress> removed = new ArrayList<>();
+        for (InetAddress a : before) if (!lastSeen.containsKey(a)) removed.add(a);
+        if (added.isEmpty() && removed.isEmpty() && names.equals(namesBefore)) return null;
+        return new Update(List.copyOf(lastSeen.keySet()), Map.copyOf(names), List.copyOf(added), List.copyOf(removed));
+    }
+}

@@ -1,0 +1,130 @@
+package io.gometro.app;
+
+import static io.gometro.app.DaemonHarness.Gauge;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gometro.lab.NetLab;
+import io.gometro.lab.TcpLoad;
+import io.gometro.report.StatsdReporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * resolve_interval, end to end: a whitelisted name moves to a new address while the daemon runs.
+ * The name service is real: `ip netns exec` bind-mounts /etc/netns/NS/hosts over /etc/hosts, so
+ * the daemon in ns a resolves peer.lab through glibc from a file this test rewrites in place.
+ * Traffic to the new address is not measured before the lookup (the filter keeps it out) and is
+ * after it, tagged with the name.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DaemonRefreshIT {
+    static final double RTT_MS = 20.0;
+    static final int FLUSH_S = 2, RESOLVE_S = 10;
+    static final String NAME = "peer.lab";
+    static NetLab lab;
+    static Path netnsEtc;
+
+    @BeforeAll
+    static void startLab() {
+        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
+        netnsEtc = Path.of("/etc/netns", lab.nsA());
+    }
+
+    @AfterAll
+    static void stopLab() throws IOException {
+        try {
+            if (netnsEtc != null && Files.exists(netnsEtc)) {
+                Files.deleteIfExists(netnsEtc.resolve("hosts"));
+                Files.delete(netnsEtc);
+            }
+        } finally {
+            NetLab.closeAndCheck(lab);
+        }
+    }
+
+    /** The launcher reads extra JVM flags from GO_METRO_JAVA_OPTS; the java -cp fallback takes them inline. */
+    static List<String> withJvmFlag(List<String> cmd, String flag) {
+        List<String> c = new ArrayList<>(cmd);
+        if (c.get(0).endsWith("/java")) {
+            c.add(1, flag);
+        } else {
+            c.addAll(0, List.of("env", "GO_METRO_JAVA_OPTS=" + flag));
+        }
+        return c;
+    }
+
+    @Test
+    void aNameThatMovesIsFollowedAtTheNextLookup() throws IOException {
+        String oldAddr = lab.ipv4B();
+        String newAddr = oldAddr.substring(0, oldAddr.lastIndexOf('.')) + ".3";
+        lab.exec(lab.nsB(), Duration.ofSeconds(5), List.of("ip", "addr", "add", newAddr + "/24", "dev", NetLab.IF_B))
+                .requireSuccess();
+        Files.createDirectories(netnsEtc);
+        Path hosts = netnsEtc.resolve("hosts");
+        Files.writeString(hosts, oldAddr + " " + NAME + "\n");
+
+        int statsdPort = 18135;
+        Path sinkOut = lab.workDir().resolve("refresh-sink.out");
+        Path daemonOut = lab.workDir().resolve("refresh-daemon.out");
+        Path cfg = DaemonHarness.write(lab.workDir().resolve("refresh.yaml"), """
+                init_config:
+                  statsd_ip: 127.0.0.1
+                  statsd_port: %d
+                  log_to_file: false
+                  flush_interval: %d
+                  resolve_interval: %d
+                instances:
+                  - interface: %s
+                    hosts: [%s]
+                """.formatted(statsdPort, FLUSH_S, RESOLVE_S, NetLab.IF_A, NAME));
+        DaemonHarness.startSink(lab, lab.nsA(), statsdPort, false, sinkOut);
+        // The JDK caches a name for 30 s by default; an operator's interval (300 s) is longer than that.
+        Process daemon = lab.spawn(lab.nsA(), daemonOut,
+                withJvmFlag(DaemonHarness.daemonCommand("-cfg=" + cfg), "-Dsun.net.inetaddr.ttl=1"));
+        String started = DaemonHarness.awaitText(daemonOut, t -> t.contains("capturing on " + NetLab.IF_A),
+                Duration.ofSeconds(15), "the capture start");
+        assertTrue(started.contains("host " + oldAddr + ")") && !started.contains(newAddr), started);
+
+        // Before the lookup: the new address is outside the filter, so its traffic gives nothing.
+        TcpLoad.run(lab, newAddr, 7301, TcpLoad.Spec.rr(30, 100, 1000), Duration.ofSeconds(20));
+        DaemonHarness.sleep(2L * FLUSH_S * 1000 + 500);
+        assertEquals(List.of(), DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG),
+                "no RTT for a peer outside the whitelist");
+
+        // Rewritten in place: the bind mount shows this inode, not a new file.
+        Files.writeString(hosts, newAddr + " " + NAME + "\n");
+        String log = DaemonHarness.awaitText(daemonOut, t -> t.contains("added " + newAddr + " (" + NAME + ")"),
+                Duration.ofSeconds(3L * RESOLVE_S + 10), "the re-resolved whitelist");
+        assertTrue(log.contains("whitelist looked up again: 2 addresses"), "the old address is kept for its connections:\n" + log);
+
+        TcpLoad.run(lab, newAddr, 7302, TcpLoad.Spec.rr(60, 100, 1000), Duration.ofSeconds(20));
+        String sink = DaemonHarness.awaitText(sinkOut,
+                t -> !DaemonHarness.named(DaemonHarness.gauges(t), StatsdReporter.RTT_AVG).isEmpty(),
+                Duration.ofSeconds(3L * FLUSH_S + 2), "an rtt.avg gauge for the moved name");
+        List<Gauge> avg = DaemonHarness.named(DaemonHarness.gauges(sink), StatsdReporter.RTT_AVG);
+        for (Gauge g : avg) {
+            assertEquals(NAME, g.tag("dst"), "tagged with the whitelisted name: " + g);
+            assertEquals(lab.ipv4A(), g.tag("src"), g.toString());
+            assertTrue(Math.abs(g.value() - RTT_MS) < 0.1 * RTT_MS, "rtt.avg " + g.value() + " ms, true RTT " + RTT_MS);
+        }
+
+        long t0 = System.nanoTime();
+        DaemonHarness.signal(daemon, "TERM");
+        DaemonHarness.awaitExit(daemon, t0, Duration.ofSeconds(5), daemonOut);
+        String out = DaemonHarness.read(daemonOut);
+        assertEquals(0, daemon.exitValue(), out);
+        out.lines().filter(l -> l.contains("capturing on") || l.contains("whitelist")).forEach(System.out::println);
+        System.out.printf("rtt.avg for %s after the move: %s ms (true %.1f)%n", NAME,
+                avg.stream().map(g -> String.format("%.2f", g.value())).toList(), RTT_MS);
+    }
+}
