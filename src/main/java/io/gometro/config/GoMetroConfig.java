@@ -47,11 +47,12 @@ public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration e
     public static final int DEFAULT_MAX_FLOWS = 100_000;
     public static final int DEFAULT_MAX_PENDING = 1024;
     /**
-     * 8 MiB: the kernel ring is resident, so this is RSS, but at ~900 k packets/s (tcpreplay
-     * --topspeed on the bench's veth, 2 cores shared with the sender and other jobs) 4 MiB covers
-     * only ~8 ms of scheduling delay: 3 of 5 runs dropped 11-43 k of 3.3 M packets; with 8 MiB
-     * 1 of 5 (22 k). The daemon's own pauses stayed under 3 ms (GC log), so what remains is the
-     * capture thread waiting for a CPU; 16 MiB had no drops in the earlier bench runs.
+     * 8 MiB: the kernel ring is resident, so this is RSS. Before the daemon warmed its hot path up
+     * (Warmup), 4 MiB dropped packets at the start of a burst at ~900 k packets/s (tcpreplay
+     * --topspeed on the bench's veth, 2 cores shared with the sender). With the warm-up, at
+     * 840-920 k packets/s: 8 MiB and 4 MiB dropped nothing (4 MiB: 3 of 3 runs), 2 MiB dropped in
+     * 1 run of 3, 1 MiB dropped. 8 MiB keeps twice the margin for bursts on a busier host; the
+     * README tells operators that 4 MiB saves 4 MB.
      */
     public static final int DEFAULT_BUFFER_SIZE = 8 << 20;
     public static final int DEFAULT_READ_TIMEOUT_MS = 100;
