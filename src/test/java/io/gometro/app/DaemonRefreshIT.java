@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gometro.lab.NetLab;
 import io.gometro.lab.TcpLoad;
 import io.gometro.report.StatsdReporter;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,24 +30,15 @@ class DaemonRefreshIT {
     static final int FLUSH_S = 2, RESOLVE_S = 10;
     static final String NAME = "peer.lab";
     static NetLab lab;
-    static Path netnsEtc;
 
     @BeforeAll
     static void startLab() {
         lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
-        netnsEtc = Path.of("/etc/netns", lab.nsA());
     }
 
     @AfterAll
-    static void stopLab() throws IOException {
-        try {
-            if (netnsEtc != null && Files.exists(netnsEtc)) {
-                Files.deleteIfExists(netnsEtc.resolve("hosts"));
-                Files.delete(netnsEtc);
-            }
-        } finally {
-            NetLab.closeAndCheck(lab);
-        }
+    static void stopLab() {
+        NetLab.closeAndCheck(lab); // also removes /etc/netns/NS
     }
 
     /** The launcher reads extra JVM flags from GO_METRO_JAVA_OPTS; the java -cp fallback takes them inline. */
@@ -64,14 +53,12 @@ class DaemonRefreshIT {
     }
 
     @Test
-    void aNameThatMovesIsFollowedAtTheNextLookup() throws IOException {
+    void aNameThatMovesIsFollowedAtTheNextLookup() {
         String oldAddr = lab.ipv4B();
         String newAddr = oldAddr.substring(0, oldAddr.lastIndexOf('.')) + ".3";
         lab.exec(lab.nsB(), Duration.ofSeconds(5), List.of("ip", "addr", "add", newAddr + "/24", "dev", NetLab.IF_B))
                 .requireSuccess();
-        Files.createDirectories(netnsEtc);
-        Path hosts = netnsEtc.resolve("hosts");
-        Files.writeString(hosts, oldAddr + " " + NAME + "\n");
+        lab.writeHosts(lab.nsA(), oldAddr + " " + NAME + "\n");
 
         int statsdPort = 18135;
         Path sinkOut = lab.workDir().resolve("refresh-sink.out");
@@ -101,8 +88,7 @@ class DaemonRefreshIT {
         assertEquals(List.of(), DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG),
                 "no RTT for a peer outside the whitelist");
 
-        // Rewritten in place: the bind mount shows this inode, not a new file.
-        Files.writeString(hosts, newAddr + " " + NAME + "\n");
+        lab.writeHosts(lab.nsA(), newAddr + " " + NAME + "\n");
         String log = DaemonHarness.awaitText(daemonOut, t -> t.contains("added " + newAddr + " (" + NAME + ")"),
                 Duration.ofSeconds(3L * RESOLVE_S + 10), "the re-resolved whitelist");
         assertTrue(log.contains("whitelist looked up again: 2 addresses"), "the old address is kept for its connections:\n" + log);

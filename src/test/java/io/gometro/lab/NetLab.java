@@ -176,7 +176,28 @@ public final class NetLab implements AutoCloseable {
         }
     }
 
+    /** Where `ip netns exec NS` finds the files it bind-mounts over /etc (hosts, resolv.conf). */
+    static Path netnsEtc(String ns) {
+        return Path.of("/etc/netns", ns);
+    }
+
+    /**
+     * Sets what /etc/hosts says to programs run in {@code ns} (through {@link #spawn}/{@link #exec}):
+     * `ip netns exec` bind-mounts /etc/netns/NS/hosts over it. Later calls rewrite the file in place,
+     * because the bind mount of a running program shows the first file's inode. Removed with the namespace.
+     */
+    public Path writeHosts(String ns, String text) {
+        Path hosts = netnsEtc(ns).resolve("hosts");
+        try {
+            Files.createDirectories(hosts.getParent());
+            return Files.writeString(hosts, text); // truncates: same inode
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + hosts + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void removeNamespace(String ns) {
+        removeNetnsEtc(ns);
         if (!listNamespaces().contains(ns)) return;
         // Anything still running inside (a stray tcpdump) would keep its veths alive: kill it first.
         Cmd.Result pids = Cmd.run(CMD, "ip", "netns", "pids", ns);
@@ -194,9 +215,25 @@ public final class NetLab implements AutoCloseable {
         return names;
     }
 
-    /** Removes gml-* namespaces whose creating JVM is gone (a crashed or killed earlier run). */
+    private static void removeNetnsEtc(String ns) {
+        Path dir = netnsEtc(ns);
+        if (!Files.isDirectory(dir)) return;
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes gml-* namespaces whose creating JVM is gone (a crashed or killed earlier run), and their /etc/netns files. */
     public static void sweepStale() {
-        for (String ns : listNamespaces()) {
+        List<String> candidates = new ArrayList<>(listNamespaces());
+        try (var dirs = Files.list(Path.of("/etc/netns"))) {
+            dirs.map(d -> d.getFileName().toString()).filter(n -> !candidates.contains(n)).forEach(candidates::add);
+        } catch (IOException e) {
+            // no /etc/netns: nothing of ours there
+        }
+        for (String ns : candidates) {
             if (!ns.startsWith(PREFIX)) continue;
             String[] parts = ns.split("-");
             long pid;
@@ -228,6 +265,12 @@ public final class NetLab implements AutoCloseable {
         String mine = PREFIX + ProcessHandle.current().pid() + "-";
         if (listNamespaces().stream().anyMatch(n -> n.startsWith(mine))) {
             throw new AssertionError("a lab namespace was left behind: " + listNamespaces());
+        }
+        try (var dirs = Files.list(Path.of("/etc/netns"))) {
+            List<Path> left = dirs.filter(d -> d.getFileName().toString().startsWith(mine)).toList();
+            if (!left.isEmpty()) throw new AssertionError("lab files were left behind: " + left);
+        } catch (IOException e) {
+            // no /etc/netns: nothing left there
         }
     }
 }
