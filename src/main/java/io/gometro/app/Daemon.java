@@ -86,12 +86,13 @@ final class Daemon {
                 LocalPolicy local = inst.isFile()
                         ? LocalPolicy.allBut(Addresses.pairs(wl.peers()))
                         : LocalPolicy.of(Addresses.pairs(ours));
-                // A file replays the past: its whitelist is the one at start. Live, hosts move.
-                PeerRefresh refresh = inst.isFile() || cfg.resolveInterval().isZero() ? null
-                        : new PeerRefresh(inst.interfaceName(),
-                                () -> Whitelist.resolve(cfg.file(), inst, InterfaceAddresses.of(inst.interfaceName()),
-                                        Whitelist.Resolver.SYSTEM, Whitelist.DEFAULT_TIMEOUT, false),
-                                wl, cfg.resolveInterval(), System.nanoTime());
+                // A file replays the past: its addresses are those at start. Live, names and hosts move.
+                AddressRefresh refresh = inst.isFile() || cfg.resolveInterval().isZero() ? null
+                        : new AddressRefresh(inst.interfaceName(), () -> {
+                            List<InetAddress> own = InterfaceAddresses.of(inst.interfaceName());
+                            return new AddressRefresh.Answer(own, Whitelist.resolve(cfg.file(), inst, own,
+                                    Whitelist.Resolver.SYSTEM, Whitelist.DEFAULT_TIMEOUT, false));
+                        }, ours, wl, cfg.resolveInterval(), System.nanoTime());
                 try {
                     sniffers.add(new Sniffer(cfg, inst, flags.filter(), wl.peers(), local, wl.names(), inst.tags(),
                             flags.soften(), sink, shutdown, refresh));

@@ -5,6 +5,7 @@ import io.gometro.capture.CaptureHandle;
 import io.gometro.capture.FilterBuilder;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
+import io.gometro.decode.Addresses;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;
 import io.gometro.flow.FlowTracker;
@@ -34,7 +35,7 @@ final class Sniffer implements Runnable, FlowListener {
     private final String baseFilter;
     private String filter;
     /** Null: the whitelist is fixed (a file, or resolve_interval 0). */
-    private final PeerRefresh refresh;
+    private final AddressRefresh refresh;
     private final Shutdown shutdown;
     private final FlowTracker tracker;
     private final StatsdReporter reporter;
@@ -58,7 +59,7 @@ final class Sniffer implements Runnable, FlowListener {
      */
     Sniffer(GoMetroConfig cfg, InstanceConfig inst, String baseFilter, List<InetAddress> peers, LocalPolicy local,
             Map<InetAddress, String> names, List<String> tags, boolean soften, StatsdSink sink,
-            Shutdown shutdown, PeerRefresh refresh) throws CaptureException {
+            Shutdown shutdown, AddressRefresh refresh) throws CaptureException {
         this.cfg = cfg;
         this.inst = inst;
         this.baseFilter = baseFilter;
@@ -190,16 +191,23 @@ final class Sniffer implements Runnable, FlowListener {
         if (pump.damaged() > 0) LOG.debug("{}: {} truncated or malformed packets skipped so far", iface(), pump.damaged());
         reporter.onFlush(nowNanos, fresh);
         if (refresh != null) {
-            PeerRefresh.Update u = refresh.poll(System.nanoTime());
+            AddressRefresh.Update u = refresh.poll(System.nanoTime());
             if (u != null) apply(u);
         }
     }
 
     /**
-     * A re-resolved whitelist: the new filter goes on the open handle at once (libpcap refilters
-     * what is already in the ring) or on the next one (sampling), and the reporter takes the names.
+     * Addresses looked up again. Own addresses go to the tracker at once (it measures senders that
+     * are local from the next packet on). A changed whitelist: the new filter goes on the open handle at once
+     * (libpcap refilters what is already in the ring) or on the next one (sampling), and the
+     * reporter takes the names.
      */
-    private void apply(PeerRefresh.Update u) {
+    private void apply(AddressRefresh.Update u) {
+        if (u.local() != null) {
+            tracker.setLocal(LocalPolicy.of(Addresses.pairs(u.local())));
+            LOG.info("{}: this host's addresses on it are now {}", iface(), describe(u.local(), Map.of()));
+        }
+        if (!u.whitelistChanged()) return;
         String next = FilterBuilder.build(baseFilter, literals(u.peers()));
         if (!next.equals(filter) && handleOpen) {
             try {
@@ -225,9 +233,10 @@ final class Sniffer implements Runnable, FlowListener {
         StringBuilder b = new StringBuilder();
         for (InetAddress a : l) {
             if (!b.isEmpty()) b.append(", ");
-            b.append(a.getHostAddress());
+            String text = Addresses.toString(Addresses.hi(a), Addresses.lo(a)); // RFC 5952, as in the tags
+            b.append(text);
             String n = names.get(a);
-            if (n != null && !n.equals(a.getHostAddress())) b.append(" (").append(n).append(')');
+            if (n != null && !n.equals(text)) b.append(" (").append(n).append(')');
         }
         return b.toString();
     }

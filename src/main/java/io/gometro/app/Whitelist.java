@@ -96,7 +96,7 @@ public final class Whitelist {
 
     /**
      * As above; with {@code log} false nothing is logged (warnings are only returned), for the
-     * periodic lookups of {@link PeerRefresh}, which log what changed instead.
+     * periodic lookups of {@link AddressRefresh}, which log what changed instead.
      */
     static Result resolve(Path configFile, InstanceConfig instance, List<InetAddress> local,
                           Resolver resolver, Duration timeout, boolean log) throws ConfigException {

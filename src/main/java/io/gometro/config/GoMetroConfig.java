@@ -24,8 +24,8 @@ import java.util.List;
  * @param maxPending    bound on unacknowledged segments remembered per flow
  * @param bufferSize    kernel capture buffer, bytes
  * @param readTimeoutMs pcap read timeout; also how often the flush clock advances without packets
- * @param resolveInterval how often a live instance looks its hosts (and ips' names) up again;
- *                      zero: only at start, as go-metro did
+ * @param resolveInterval how often a live instance looks its hosts, its ips' names and its
+ *                      interface's addresses up again; zero: only at start, as go-metro did
  * @param instances     at least one
  * @param warnings      non-fatal findings (unknown keys, ignored keys), each one line naming file and key;
  *                      the caller logs them once logging is set up

@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class FlowTracker {
     private final TrackerConfig cfg;
-    private final LocalPolicy local;
+    private LocalPolicy local;
     private final FlowListener listener;
     private final FlowTable table;
 
@@ -50,6 +50,15 @@ public final class FlowTracker {
         this.local = local;
         this.listener = listener;
         this.table = new FlowTable(cfg.maxFlows());
+    }
+
+    /**
+     * Which endpoints are us from the next packet on (the interface's addresses changed): only
+     * segments from a local sender are remembered, and those already remembered are still timed
+     * by their ACKs. Same thread as {@link #onPacket}.
+     */
+    public void setLocal(LocalPolicy local) {
+        this.local = java.util.Objects.requireNonNull(local, "local");
     }
 
     /** One decoded TCP packet (decode status OK) captured at {@code ts} ns. */

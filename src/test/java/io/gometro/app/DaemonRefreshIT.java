@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * The name service is real: `ip netns exec` bind-mounts /etc/netns/NS/hosts over /etc/hosts, so
  * the daemon in ns a resolves peer.lab through glibc from a file this test rewrites in place.
  * Traffic to the new address is not measured before the lookup (the filter keeps it out) and is
- * after it, tagged with the name.
+ * after it, tagged with the name. Likewise for an address the capture interface gains.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DaemonRefreshIT {
@@ -52,6 +52,20 @@ class DaemonRefreshIT {
         return c;
     }
 
+    static String config(int statsdPort, int resolveSeconds, String whitelist) {
+        return """
+                init_config:
+                  statsd_ip: 127.0.0.1
+                  statsd_port: %d
+                  log_to_file: false
+                  flush_interval: %d
+                  resolve_interval: %d
+                instances:
+                  - interface: %s
+                    %s
+                """.formatted(statsdPort, FLUSH_S, resolveSeconds, NetLab.IF_A, whitelist);
+    }
+
     @Test
     void aNameThatMovesIsFollowedAtTheNextLookup() {
         String oldAddr = lab.ipv4B();
@@ -63,17 +77,8 @@ class DaemonRefreshIT {
         int statsdPort = 18135;
         Path sinkOut = lab.workDir().resolve("refresh-sink.out");
         Path daemonOut = lab.workDir().resolve("refresh-daemon.out");
-        Path cfg = DaemonHarness.write(lab.workDir().resolve("refresh.yaml"), """
-                init_config:
-                  statsd_ip: 127.0.0.1
-                  statsd_port: %d
-                  log_to_file: false
-                  flush_interval: %d
-                  resolve_interval: %d
-                instances:
-                  - interface: %s
-                    hosts: [%s]
-                """.formatted(statsdPort, FLUSH_S, RESOLVE_S, NetLab.IF_A, NAME));
+        Path cfg = DaemonHarness.write(lab.workDir().resolve("refresh.yaml"),
+                config(statsdPort, RESOLVE_S, "hosts: [" + NAME + "]"));
         DaemonHarness.startSink(lab, lab.nsA(), statsdPort, false, sinkOut);
         // The JDK caches a name for 30 s by default; an operator's interval (300 s) is longer than that.
         Process daemon = lab.spawn(lab.nsA(), daemonOut,
@@ -112,5 +117,56 @@ class DaemonRefreshIT {
         out.lines().filter(l -> l.contains("capturing on") || l.contains("whitelist")).forEach(System.out::println);
         System.out.printf("rtt.avg for %s after the move: %s ms (true %.1f)%n", NAME,
                 avg.stream().map(g -> String.format("%.2f", g.value())).toList(), RTT_MS);
+    }
+
+    @Test
+    void anAddressTheInterfaceGainsIsMeasuredAfterTheNextLookup() {
+        String a1 = lab.ipv4A(), peer = lab.ipv4B();
+        String prefix = a1.substring(0, a1.lastIndexOf('.'));
+        String a4 = prefix + ".4", subnet = prefix + ".0/24";
+        // Long enough that the traffic before the lookup is certainly over before it.
+        int resolveS = 20;
+        int statsdPort = 18136;
+        Path sinkOut = lab.workDir().resolve("own-sink.out");
+        Path daemonOut = lab.workDir().resolve("own-daemon.out");
+        Path cfg = DaemonHarness.write(lab.workDir().resolve("own.yaml"), config(statsdPort, resolveS, "ips: [" + peer + "]"));
+        DaemonHarness.startSink(lab, lab.nsA(), statsdPort, false, sinkOut);
+        Process daemon = lab.spawn(lab.nsA(), daemonOut, DaemonHarness.daemonCommand("-cfg=" + cfg));
+        DaemonHarness.awaitText(daemonOut, t -> t.contains("capturing on " + NetLab.IF_A), Duration.ofSeconds(15), "the capture start");
+        try {
+            // A second address, made the source of new connections to the lab's subnet.
+            lab.exec(lab.nsA(), Duration.ofSeconds(5), List.of("ip", "addr", "add", a4 + "/24", "dev", NetLab.IF_A)).requireSuccess();
+            lab.exec(lab.nsA(), Duration.ofSeconds(5), List.of("ip", "route", "replace", subnet, "dev", NetLab.IF_A, "src", a4))
+                    .requireSuccess();
+
+            TcpLoad.run(lab, peer, 7311, TcpLoad.Spec.rr(30, 100, 1000), Duration.ofSeconds(10));
+            DaemonHarness.sleep(2L * FLUSH_S * 1000 + 500);
+            assertEquals(List.of(), DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG),
+                    "no RTT from an address that is not yet known as ours");
+
+            String log = DaemonHarness.awaitText(daemonOut, t -> t.contains("addresses on it are now"),
+                    Duration.ofSeconds(2L * resolveS + 10), "the interface's new address in the log");
+            assertTrue(log.contains(a4), log);
+            TcpLoad.run(lab, peer, 7312, TcpLoad.Spec.rr(60, 100, 1000), Duration.ofSeconds(20));
+            String sink = DaemonHarness.awaitText(sinkOut,
+                    t -> !DaemonHarness.named(DaemonHarness.gauges(t), StatsdReporter.RTT_AVG).isEmpty(),
+                    Duration.ofSeconds(3L * FLUSH_S + 2), "an rtt.avg gauge from the new address");
+            List<Gauge> avg = DaemonHarness.named(DaemonHarness.gauges(sink), StatsdReporter.RTT_AVG);
+            for (Gauge g : avg) {
+                assertEquals(a4, g.tag("src"), g.toString());
+                assertTrue(Math.abs(g.value() - RTT_MS) < 0.1 * RTT_MS, "rtt.avg " + g.value() + " ms, true RTT " + RTT_MS);
+            }
+            log.lines().filter(l -> l.contains("addresses on it")).forEach(System.out::println);
+            System.out.printf("rtt.avg from %s after the lookup: %s ms (true %.1f)%n", a4,
+                    avg.stream().map(g -> String.format("%.2f", g.value())).toList(), RTT_MS);
+        } finally {
+            // The route first: deleting an address also deletes the routes that name it as source.
+            lab.exec(lab.nsA(), Duration.ofSeconds(5), List.of("ip", "route", "replace", subnet, "dev", NetLab.IF_A, "src", a1));
+            lab.exec(lab.nsA(), Duration.ofSeconds(5), List.of("ip", "addr", "del", a4 + "/24", "dev", NetLab.IF_A));
+            long t0 = System.nanoTime();
+            DaemonHarness.signal(daemon, "TERM");
+            DaemonHarness.awaitExit(daemon, t0, Duration.ofSeconds(5), daemonOut);
+        }
+        assertEquals(0, daemon.exitValue(), DaemonHarness.read(daemonOut));
     }
 }

@@ -16,65 +16,79 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Keeps one live instance's whitelist current. go-metro looked {@code hosts} up once, at start;
- * names behind load balancers and CDNs move to new addresses within hours, and the capture then
- * silently missed them until a restart. Every {@code resolve_interval} a background thread does the
- * start-up lookup again ({@link Whitelist#resolve}, quietly), and the capture thread takes the
- * result at its next flush through {@link #poll}, which never blocks.
+ * Keeps one live instance's addresses current: the whitelist, and the interface's own addresses
+ * that tell which side of a flow is us. go-metro read both once, at start; names behind load
+ * balancers and CDNs move to new addresses within hours, hosts gain and lose addresses, and the
+ * capture then silently missed that traffic until a restart. Every {@code resolve_interval} a
+ * background thread does the start-up work again (the interface's addresses, then
+ * {@link Whitelist#resolve}, quietly), and the capture thread takes the result at its next flush
+ * through {@link #poll}, which never blocks.
  *
- * <p>Merge rule: an address stays whitelisted while some lookup returned it within {@link #RETAIN}
- * (DNS rotates its answers, and a connection opened to an address goes on after the address has
- * left them); no more than {@link #MAX_PEERS} addresses (or the latest answer's, if more), the
- * longest unseen leaving first, so that the BPF program stays small. A lookup that finds no usable peer at all (a name server outage)
- * changes nothing. New lookup warnings (a name that stopped resolving) are logged once, when they
- * appear.
+ * <p>Whitelist merge rule: an address stays whitelisted while some lookup returned it within
+ * {@link #RETAIN} (DNS rotates its answers, and a connection opened to an address goes on after the
+ * address has left them); no more than {@link #MAX_PEERS} addresses (or the latest answer's, if
+ * more), the longest unseen leaving first, so that the BPF program stays small. A lookup that
+ * finds no usable peer at all (a name server outage) changes nothing. New lookup warnings (a name
+ * that stopped resolving) are logged once, when they appear.
+ *
+ * <p>Own addresses: replaced by the interface's current ones, unless it has none at that moment
+ * (an interface being reconfigured), which keeps the previous ones.
  *
  * <p>Threads: only the capture thread calls {@link #poll}; the lookup thread only completes the
  * future it was given.
  */
-final class PeerRefresh {
-    private static final Logger LOG = LogManager.getLogger(PeerRefresh.class);
+final class AddressRefresh {
+    private static final Logger LOG = LogManager.getLogger(AddressRefresh.class);
     static final Duration RETAIN = Duration.ofHours(1);
     static final int MAX_PEERS = 256;
 
-    /** One lookup of the whole whitelist, as at start. Runs on the lookup thread. */
+    /** One lookup: the interface's addresses, then the whitelist as at start. Runs on the lookup thread. */
     @FunctionalInterface
     interface Lookup {
-        Whitelist.Result resolve() throws Exception;
+        Answer resolve() throws Exception;
     }
 
+    /** What one lookup found: the interface's own addresses and the whitelist. */
+    record Answer(List<InetAddress> local, Whitelist.Result whitelist) {}
+
     /**
-     * A changed whitelist.
+     * What changed.
      *
      * @param peers   every whitelisted address, first seen first (a stable filter order)
      * @param names   tag name of each of them
      * @param added   addresses new in this update
      * @param removed addresses unseen for longer than {@link #RETAIN}, or past {@link #MAX_PEERS}
+     * @param whitelistChanged peers or names differ from before
+     * @param local   the interface's own addresses if they changed, else null
      */
     record Update(List<InetAddress> peers, Map<InetAddress, String> names, List<InetAddress> added,
-                  List<InetAddress> removed) {}
+                  List<InetAddress> removed, boolean whitelistChanged, List<InetAddress> local) {}
 
     private final String what;
     private final Lookup lookup;
     private final long intervalNanos;
     private final LinkedHashMap<InetAddress, Long> lastSeen = new LinkedHashMap<>();
     private final Map<InetAddress, String> names = new HashMap<>();
+    private List<InetAddress> local;
     private Set<String> warnings;
-    private CompletableFuture<Whitelist.Result> pending;
+    private CompletableFuture<Answer> pending;
     private long nextAt;
 
     /**
      * @param what     names the instance in log lines (its interface)
      * @param lookup   the lookup to repeat
+     * @param local    the interface's addresses at start
      * @param initial  the start-up result, the whitelist in force
      * @param interval time between the end of one lookup and the start of the next; positive
      * @param nowNanos {@link System#nanoTime()} now
      */
-    PeerRefresh(String what, Lookup lookup, Whitelist.Result initial, Duration interval, long nowNanos) {
+    AddressRefresh(String what, Lookup lookup, List<InetAddress> local, Whitelist.Result initial, Duration interval,
+                   long nowNanos) {
         if (interval.isZero() || interval.isNegative()) throw new IllegalArgumentException("interval " + interval);
         this.what = what;
         this.lookup = lookup;
         this.intervalNanos = interval.toNanos();
+        this.local = List.copyOf(local);
         for (InetAddress a : initial.peers()) lastSeen.put(a, nowNanos);
         names.putAll(initial.names());
         warnings = new HashSet<>(initial.warnings());
@@ -85,12 +99,12 @@ final class PeerRefresh {
      * Capture thread, at each flush: takes a finished lookup's result, or starts a lookup when one
      * is due. Never waits.
      *
-     * @return the new whitelist if this call took a result that changed it, else null
+     * @return what changed, if this call took a result that changed anything, else null
      */
     Update poll(long nowNanos) {
         if (pending != null) {
             if (!pending.isDone()) return null;
-            CompletableFuture<Whitelist.Result> done = pending;
+            CompletableFuture<Answer> done = pending;
             pending = null;
             nextAt = nowNanos + intervalNanos;
             try {
@@ -117,8 +131,13 @@ final class PeerRefresh {
         return pending != null;
     }
 
-    private CompletableFuture<Whitelist.Result> start() {
-        CompletableFuture<Whitelist.Result> f = new CompletableFuture<>();
+    /** The interface's own addresses in force. */
+    List<InetAddress> local() {
+        return local;
+    }
+
+    private CompletableFuture<Answer> start() {
+        CompletableFuture<Answer> f = new CompletableFuture<>();
         // Daemon thread: a lookup must never hold the JVM up at exit (Whitelist bounds its waits).
         Thread t = new Thread(() -> {
             try {
@@ -136,7 +155,13 @@ final class PeerRefresh {
         return new HashSet<>(r.peers()).size();
     }
 
-    private Update merge(Whitelist.Result r, long now) {
+    private Update merge(Answer answer, long now) {
+        Whitelist.Result r = answer.whitelist();
+        List<InetAddress> newLocal = null;
+        if (!answer.local().isEmpty() && !new HashSet<>(answer.local()).equals(new HashSet<>(local))) {
+            local = List.copyOf(answer.local());
+            newLocal = local;
+        }
         Set<String> fresh = new HashSet<>(r.warnings());
         for (String w : fresh) if (!warnings.contains(w)) LOG.warn(w);
         warnings = fresh;
@@ -163,7 +188,9 @@ final class PeerRefresh {
         for (InetAddress a : lastSeen.keySet()) if (!had.contains(a)) added.add(a);
         List<InetAddress> removed = new ArrayList<>();
         for (InetAddress a : before) if (!lastSeen.containsKey(a)) removed.add(a);
-        if (added.isEmpty() && removed.isEmpty() && names.equals(namesBefore)) return null;
-        return new Update(List.copyOf(lastSeen.keySet()), Map.copyOf(names), List.copyOf(added), List.copyOf(removed));
+        boolean whitelistChanged = !added.isEmpty() || !removed.isEmpty() || !names.equals(namesBefore);
+        if (!whitelistChanged && newLocal == null) return null;
+        return new Update(List.copyOf(lastSeen.keySet()), Map.copyOf(names), List.copyOf(added), List.copyOf(removed),
+                whitelistChanged, newLocal);
     }
 }

@@ -17,12 +17,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The merge rule and the hand-over of {@link PeerRefresh}, with a stand-in lookup (what the
+ * The merge rule and the hand-over of {@link AddressRefresh}, with a stand-in lookup (what the
  * name service answers is the test's input) and explicit times. The daemon with a real name
  * service (a namespace's /etc/hosts) is DaemonRefreshIT.
  */
 @Timeout(30)
-class PeerRefreshTest {
+class AddressRefreshTest {
     static final long S = 1_000_000_000L;
     static final Duration EVERY = Duration.ofSeconds(300);
     static final long T0 = 1_000 * S;
@@ -38,25 +38,28 @@ class PeerRefreshTest {
         return new Whitelist.Result(new ArrayList<>(names.keySet()), names, List.of());
     }
 
-    /** A stand-in name service: answers what the test last set, counts the lookups. */
-    static final class Answers implements PeerRefresh.Lookup {
+    static final List<InetAddress> OWN = List.of(ip("10.0.0.5"));
+
+    /** A stand-in interface and name service: answers what the test last set, counts the lookups. */
+    static final class Answers implements AddressRefresh.Lookup {
         final AtomicReference<Object> next = new AtomicReference<>();
+        final AtomicReference<List<InetAddress>> own = new AtomicReference<>(OWN);
         final AtomicInteger calls = new AtomicInteger();
 
         @Override
-        public Whitelist.Result resolve() throws Exception {
+        public AddressRefresh.Answer resolve() throws Exception {
             calls.incrementAndGet();
             Object o = next.get();
             if (o instanceof Exception e) throw e;
-            return (Whitelist.Result) o;
+            return new AddressRefresh.Answer(own.get(), (Whitelist.Result) o);
         }
     }
 
     /** Polls at {@code now} until the lookup started by the first poll has been taken. */
-    static PeerRefresh.Update lookUp(PeerRefresh r, long now) throws InterruptedException {
+    static AddressRefresh.Update lookUp(AddressRefresh r, long now) throws InterruptedException {
         assertNull(r.poll(now), "starting a lookup returns nothing");
         assertTrue(r.looking(), "a lookup is due at " + now);
-        PeerRefresh.Update u = null;
+        AddressRefresh.Update u = null;
         while (r.looking()) {
             u = r.poll(now);
             if (r.looking()) Thread.sleep(1);
@@ -68,7 +71,7 @@ class PeerRefreshTest {
     void looksUpOnlyWhenDueAndNeverWaits() throws Exception {
         Answers dns = new Answers();
         dns.next.set(answer("api.example", "192.0.2.1"));
-        PeerRefresh r = new PeerRefresh("eth0", dns, answer("api.example", "192.0.2.1"), EVERY, T0);
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN, answer("api.example", "192.0.2.1"), EVERY, T0);
         assertNull(r.poll(T0 + 299 * S));
         assertFalse(r.looking());
         assertEquals(0, dns.calls.get());
@@ -84,18 +87,20 @@ class PeerRefreshTest {
     @Test
     void aNewAddressIsAddedAndAnOldOneKeptForAnHour() throws Exception {
         Answers dns = new Answers();
-        PeerRefresh r = new PeerRefresh("eth0", dns, answer("api.example", "192.0.2.1"), EVERY, T0);
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN, answer("api.example", "192.0.2.1"), EVERY, T0);
         dns.next.set(answer("api.example", "192.0.2.2"));
         long t = T0 + 300 * S;
-        PeerRefresh.Update u = lookUp(r, t);
+        AddressRefresh.Update u = lookUp(r, t);
         assertNotNull(u);
         assertEquals(List.of(ip("192.0.2.1"), ip("192.0.2.2")), u.peers(), "first seen first");
         assertEquals(List.of(ip("192.0.2.2")), u.added());
         assertEquals(List.of(), u.removed());
         assertEquals("api.example", u.names().get(ip("192.0.2.2")));
+        assertTrue(u.whitelistChanged());
+        assertNull(u.local(), "own addresses unchanged");
 
         // 192.0.2.1 was last returned at T0; it goes once more than RETAIN has passed since
-        long hour = PeerRefresh.RETAIN.toSeconds() * S;
+        long hour = AddressRefresh.RETAIN.toSeconds() * S;
         assertNull(lookUp(r, T0 + hour), "exactly RETAIN after: still kept");
         t = T0 + hour + 300 * S;
         u = lookUp(r, t);
@@ -109,9 +114,9 @@ class PeerRefreshTest {
     @Test
     void aFailedLookupChangesNothingAndIsLoggedOnce() throws Exception {
         Answers dns = new Answers();
-        PeerRefresh r = new PeerRefresh("eth0", dns, answer("api.example", "192.0.2.1"), EVERY, T0);
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN, answer("api.example", "192.0.2.1"), EVERY, T0);
         dns.next.set(new IllegalStateException("no usable peer"));
-        try (LogCapture log = new LogCapture(Level.WARN, PeerRefresh.class)) {
+        try (LogCapture log = new LogCapture(Level.WARN, AddressRefresh.class)) {
             assertNull(lookUp(r, T0 + 300 * S));
             assertNull(lookUp(r, T0 + 600 * S));
             assertEquals(1, log.lines().size(), log.lines().toString());
@@ -121,18 +126,18 @@ class PeerRefreshTest {
         assertEquals(List.of(ip("192.0.2.1")), r.peers());
         assertEquals(2, dns.calls.get(), "retried at the next interval");
         // even past RETAIN, an outage removes nothing: nothing newer has been seen
-        assertNull(lookUp(r, T0 + 2 * PeerRefresh.RETAIN.toSeconds() * S));
+        assertNull(lookUp(r, T0 + 2 * AddressRefresh.RETAIN.toSeconds() * S));
         assertEquals(List.of(ip("192.0.2.1")), r.peers());
     }
 
     @Test
     void aLookupWarningIsLoggedWhenItAppearsNotAtEveryLookup() throws Exception {
         Answers dns = new Answers();
-        PeerRefresh r = new PeerRefresh("eth0", dns, answer("api.example", "192.0.2.1"), EVERY, T0);
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN, answer("api.example", "192.0.2.1"), EVERY, T0);
         Whitelist.Result withWarning = new Whitelist.Result(List.of(ip("192.0.2.1")), Map.of(ip("192.0.2.1"), "api.example"),
                 List.of("cfg: instances[0].hosts: gone.example did not resolve (unknown host); skipped"));
         dns.next.set(withWarning);
-        try (LogCapture log = new LogCapture(Level.WARN, PeerRefresh.class)) {
+        try (LogCapture log = new LogCapture(Level.WARN, AddressRefresh.class)) {
             lookUp(r, T0 + 300 * S);
             lookUp(r, T0 + 600 * S);
             assertEquals(1, log.containing("gone.example did not resolve").size(), log.lines().toString());
@@ -147,9 +152,9 @@ class PeerRefreshTest {
     @Test
     void aNewNameForTheSameAddressIsAnUpdate() throws Exception {
         Answers dns = new Answers();
-        PeerRefresh r = new PeerRefresh("eth0", dns, answer("192.0.2.1", "192.0.2.1"), EVERY, T0);
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN, answer("192.0.2.1", "192.0.2.1"), EVERY, T0);
         dns.next.set(answer("db1.example", "192.0.2.1"));
-        PeerRefresh.Update u = lookUp(r, T0 + 300 * S);
+        AddressRefresh.Update u = lookUp(r, T0 + 300 * S);
         assertNotNull(u);
         assertEquals(List.of(), u.added());
         assertEquals(List.of(), u.removed());
@@ -159,7 +164,7 @@ class PeerRefreshTest {
     @Test
     void retainedAddressesAreCappedButTheLatestAnswerCountsWhole() throws Exception {
         Answers dns = new Answers();
-        PeerRefresh r = new PeerRefresh("eth0", dns, answer("cdn.example", "10.0.0.1"), Duration.ofSeconds(10), T0);
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN, answer("cdn.example", "10.0.0.1"), Duration.ofSeconds(10), T0);
         // a name that answers with 10 new addresses every time: the retained ones pile up to the cap
         long t = T0;
         int n = 1;
@@ -172,7 +177,7 @@ class PeerRefreshTest {
             // advance past the interval that starts when the lookup is taken
         }
         List<InetAddress> peers = r.peers();
-        assertEquals(PeerRefresh.MAX_PEERS, peers.size());
+        assertEquals(AddressRefresh.MAX_PEERS, peers.size());
         assertTrue(peers.containsAll(dns.next.get() instanceof Whitelist.Result w ? w.peers() : List.of()),
                 "the latest answer is whole");
         assertFalse(peers.contains(ip("10.0.0.1")), "the longest unseen went first");
@@ -184,5 +189,28 @@ class PeerRefreshTest {
         lookUp(r, t + 10 * S);
         assertEquals(300, r.peers().size());
         assertTrue(r.peers().contains(ip("10.9.0.1")) && r.peers().contains(ip("10.9.1.50")));
+    }
+
+    @Test
+    void newOwnAddressesAreAnUpdateAndAMomentWithoutAnyKeepsTheOldOnes() throws Exception {
+        Answers dns = new Answers();
+        dns.next.set(answer("api.example", "192.0.2.1"));
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN, answer("api.example", "192.0.2.1"), EVERY, T0);
+        dns.own.set(List.of(ip("10.0.0.5"), ip("10.0.0.6")));
+        AddressRefresh.Update u = lookUp(r, T0 + 300 * S);
+        assertNotNull(u);
+        assertEquals(List.of(ip("10.0.0.5"), ip("10.0.0.6")), u.local());
+        assertFalse(u.whitelistChanged());
+        assertEquals(List.of(ip("192.0.2.1")), u.peers());
+
+        dns.own.set(List.of(ip("10.0.0.6"), ip("10.0.0.5")));
+        assertNull(lookUp(r, T0 + 600 * S), "the same addresses in another order change nothing");
+        dns.own.set(List.of());
+        assertNull(lookUp(r, T0 + 900 * S), "an interface without addresses for a moment keeps the old ones");
+        assertEquals(List.of(ip("10.0.0.5"), ip("10.0.0.6")), r.local());
+        dns.own.set(List.of(ip("10.0.0.6")));
+        u = lookUp(r, T0 + 1200 * S);
+        assertNotNull(u);
+        assertEquals(List.of(ip("10.0.0.6")), u.local());
     }
 }
