@@ -16,8 +16,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * One open libpcap handle, live or offline. For a live handle pcap4j opens, configures,
  * filters and reports statistics ({@link Pcap4jLive}); a capture file is opened, filtered
  * and closed through FFM bindings alone, so analysis mode starts without pcap4j, JNA or
- * logging. Either way the packet loop reads the pcap_t through a direct FFM binding of
- * pcap_next_ex, with no per-packet allocation.
+ * logging. The packet loop reads the pcap_t through a direct FFM binding of pcap_next_ex,
+ * with no per-packet allocation; a classic pcap file is read instead in place from a memory
+ * map ({@link MappedSavefile}), its filter run by pcap_offline_filter.
  *
  * <p>Why not pcap4j's own reads: each getNextRawPacketEx call allocates JNA structures
  * (~0.3 M packets/s here), its loop with a RawPacketListener copies every packet into a
@@ -58,13 +59,17 @@ public final class CaptureHandle implements AutoCloseable {
     private final MemorySegment dataOut;  // const u_char ** out-parameter
     private final long hdrOutAddr, dataOutAddr;
     private Arena readBufferArena;        // offline only: the FILE's larger stdio buffer, freed after pcap_close
+    private final MappedSavefile mapped;  // offline classic pcap: records read from a memory map, else null
+    private MemorySegment filterProg;     // mapped only: the compiled filter, run by pcap_offline_filter
+    private MemorySegment filterHdr;      // mapped only: the struct pcap_pkthdr it reads lengths from
     private String lastError;
     private boolean closed;
     private boolean looping;              // guarded by this: close() refuses while loop() runs
 
     private CaptureHandle(Pcap4jLive h, long pcapTAddr, int linkType, String source, boolean live,
-                          int readTimeoutMillis, Libpcap lib) throws CaptureException {
+                          int readTimeoutMillis, Libpcap lib, MappedSavefile mapped) throws CaptureException {
         this.pcap4j = h;
+        this.mapped = mapped;
         this.lib = lib;
         this.source = source;
         this.live = live;
@@ -128,11 +133,19 @@ public final class CaptureHandle implements AutoCloseable {
         }
         Libpcap lib = Libpcap.ensureLoaded();
         Pcap4jLive h = Pcap4jLive.open(iface, snaplen, readTimeoutMillis, bufferBytes);
-        return new CaptureHandle(h, h.pcapT, h.linkType, "interface " + iface, true, readTimeoutMillis, lib);
+        return new CaptureHandle(h, h.pcapT, h.linkType, "interface " + iface, true, readTimeoutMillis, lib, null);
     }
 
     /** Opens a capture file (pcap or pcapng) with nanosecond timestamps, so ts are exact whatever the file holds. */
     public static CaptureHandle openOffline(String path) throws CaptureException {
+        return openOffline(path, MAP_FILES);
+    }
+
+    /** -Dgometro.mapFiles=false reads classic pcap files through pcap_next_ex too (for comparison, or a file system that cannot map). */
+    static final boolean MAP_FILES = !"false".equals(System.getProperty("gometro.mapFiles"));
+
+    /** {@code map} false reads a classic pcap through pcap_next_ex too: the reference the map is tested against. */
+    static CaptureHandle openOffline(String path, boolean map) throws CaptureException {
         Path p = Path.of(path);
         // Check what libpcap would otherwise report vaguely ("unknown file format" for a directory).
         if (!Files.exists(p)) throw new CaptureException("capture file " + path + ": no such file", false);
@@ -165,8 +178,15 @@ public final class CaptureHandle implements AutoCloseable {
         } catch (Throwable e) {
             throw new IllegalStateException("libpcap call failed opening " + path, e);
         }
-        CaptureHandle handle = new CaptureHandle(null, t, dlt, "capture file " + path, false, 0, lib);
-        if (size >= BIG_FILE) handle.enlargeReadBuffer();
+        // A classic pcap is read from a map (MappedSavefile); libpcap's open above still vouched for it.
+        MappedSavefile mapped;
+        try {
+            mapped = map ? MappedSavefile.openIfClassic(p, lib::madvise) : null;
+        } catch (IOException | RuntimeException e) {
+            mapped = null; // pcap_next_ex reads it then
+        }
+        CaptureHandle handle = new CaptureHandle(null, t, dlt, "capture file " + path, false, 0, lib, mapped);
+        if (mapped == null && size >= BIG_FILE) handle.enlargeReadBuffer();
         return handle;
     }
 
@@ -206,11 +226,18 @@ public final class CaptureHandle implements AutoCloseable {
         }
         try (Arena a = Arena.ofConfined()) {
             // struct bpf_program { u_int bf_len; struct bpf_insn *bf_insns; }: 16 bytes on LP64.
-            MemorySegment prog = a.allocate(16, 8);
+            // A mapped file keeps it (in the handle's arena) for pcap_offline_filter.
+            MemorySegment prog = mapped != null ? arena.allocate(16, 8) : a.allocate(16, 8);
             // netmask PCAP_NETMASK_UNKNOWN: only "ip broadcast" needs it, and files have no interface.
             if ((int) lib.compile().invokeExact(pcapT, prog, a.allocateFrom(bpf), 1, 0xffffffff) != 0) {
                 throw new CaptureException("invalid capture filter \"" + bpf + "\" on " + source + ": "
                         + nativeError(), false);
+            }
+            if (mapped != null) {
+                if (filterProg != null) lib.freecode().invokeExact(filterProg);
+                filterProg = prog;
+                if (filterHdr == null) filterHdr = arena.allocate(24, 8);
+                return;
             }
             int rc = (int) lib.setfilter().invokeExact(pcapT, prog);
             lib.freecode().invokeExact(prog);
@@ -252,7 +279,7 @@ public final class CaptureHandle implements AutoCloseable {
             looping = true;
         }
         try {
-            return read(handler, stop);
+            return mapped != null ? readMapped(handler, stop) : read(handler, stop);
         } finally {
             synchronized (this) { looping = false; }
         }
@@ -306,6 +333,39 @@ public final class CaptureHandle implements AutoCloseable {
         return End.STOPPED;
     }
 
+    /** The loop over a mapped classic pcap: records in place, the filter (if any) run by libpcap. */
+    private End readMapped(PacketHandler handler, BooleanSupplier stop) {
+        final MappedSavefile m = mapped;
+        final MemorySegment all = ALL;
+        final MemorySegment prog = filterProg, hdr = filterHdr;
+        final MethodHandle filter = prog != null ? lib.offlineFilter() : null;
+        while (!stop.getAsBoolean()) {
+            int r = m.next(all);
+            if (r > 0) {
+                if (filter != null) {
+                    // struct pcap_pkthdr: the filter reads caplen and len only.
+                    hdr.set(JAVA_INT, 16, m.caplen);
+                    hdr.set(JAVA_INT, 20, m.wireLen);
+                    int pass;
+                    try {
+                        pass = (int) filter.invokeExact(prog, hdr, m.data);
+                    } catch (Throwable t) {
+                        lastError = "pcap_offline_filter call failed: " + t;
+                        return End.ERROR;
+                    }
+                    if (pass == 0) continue;
+                }
+                handler.onPacket(all, m.data, m.caplen, m.wireLen, m.tsNanos);
+            } else if (r == 0) {
+                return End.EOF;
+            } else {
+                lastError = source + ": " + m.error;
+                return End.ERROR;
+            }
+        }
+        return End.STOPPED;
+    }
+
     /** libpcap's message for the last ERROR, or null. */
     public String lastError() { return lastError; }
 
@@ -324,6 +384,13 @@ public final class CaptureHandle implements AutoCloseable {
             if (closed) return;
             closed = true;
         }
+        if (filterProg != null) {
+            try {
+                lib.freecode().invokeExact(filterProg); // before the arena holding the struct goes
+            } catch (Throwable t) {
+                throw new IllegalStateException("pcap_freecode failed on " + source, t);
+            }
+        }
         arena.close();
         if (pcap4j != null) {
             pcap4j.close();
@@ -335,6 +402,7 @@ public final class CaptureHandle implements AutoCloseable {
             } finally {
                 // fclose is done with the buffer now
                 if (readBufferArena != null) readBufferArena.close();
+                if (mapped != null) mapped.close();
             }
         }
     }

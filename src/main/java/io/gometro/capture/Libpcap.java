@@ -68,6 +68,13 @@ public final class Libpcap {
     /** int pcap_setfilter(pcap_t *, struct bpf_program *). */
     private final Lazy setfilter = new Lazy(false, "pcap_setfilter", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     MethodHandle setfilter() { return setfilter.get(); }
+    /** int pcap_offline_filter(const struct bpf_program *, const struct pcap_pkthdr *, const u_char *): mapped files with -f. */
+    private final Lazy offlineFilter = new Lazy(false, "pcap_offline_filter",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    MethodHandle offlineFilter() { return offlineFilter.get(); }
+    /** libc int madvise(void *, size_t, int): drops the pages a mapped capture file has been read past. */
+    private final Lazy madvise = new Lazy(true, "madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    MethodHandle madvise() { return madvise.get(); }
     /** void pcap_freecode(struct bpf_program *). */
     private final Lazy freecode = new Lazy(false, "pcap_freecode", FunctionDescriptor.ofVoid(ADDRESS));
     MethodHandle freecode() { return freecode.get(); }

@@ -1,0 +1,150 @@
+package io.gometro.capture;
+
+import io.gometro.testutil.PcapFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A classic pcap read from the map gives exactly what libpcap's pcap_next_ex gives for the same
+ * file (the reference: the same handle opened with the map off), record by record: timestamp,
+ * lengths and bytes, in both byte orders and both timestamp precisions, with and without a filter,
+ * and for the damage libpcap reports. BrokenCaptureTest covers the same damage through the whole
+ * analysis command.
+ */
+class MappedSavefileTest {
+    @TempDir Path dir;
+
+    record Rec(long ts, int caplen, int wireLen, int bytesHash) {}
+
+    /** Every record as delivered, and how the read ended. */
+    record Read(List<Rec> records, CaptureHandle.End end, String error) {}
+
+    static Read read(Path file, boolean map, String filter) throws CaptureException {
+        try (CaptureHandle h = CaptureHandle.openOffline(file.toString(), map)) {
+            if (filter != null) h.setFilter(filter);
+            List<Rec> out = new ArrayList<>();
+            CaptureHandle.End end = h.loop(new PacketHandler() {
+                @Override public void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
+                    byte[] b = new byte[caplen];
+                    for (int i = 0; i < caplen; i++) b[i] = seg.get(ValueLayout.JAVA_BYTE, offset + i);
+                    out.add(new Rec(ts, caplen, wireLen, Arrays.hashCode(b)));
+                }
+                @Override public void onIdle(long now) { }
+            }, () -> false);
+            return new Read(out, end, h.lastError());
+        }
+    }
+
+    static void assertSame(Path file, String filter) throws CaptureException {
+        Read ref = read(file, false, filter), mapped = read(file, true, filter);
+        assertEquals(CaptureHandle.End.EOF, ref.end(), ref.error());
+        assertFalse(ref.records().isEmpty(), "the reference read something");
+        assertEquals(ref, mapped, file + " filter " + filter);
+    }
+
+    Path write(String name, PcapFile f) throws Exception {
+        Path p = dir.resolve(name);
+        f.write(p);
+        return p;
+    }
+
+    @Test
+    void everyFormatGivesWhatLibpcapGives() throws Exception {
+        PcapFile scp = PcapFile.resource("test_scp.pcap");
+        for (boolean nanos : new boolean[] {false, true}) {
+            for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+                Path p = write("scp-" + nanos + "-" + order + ".pcap", scp.withFormat(nanos, order));
+                assertSame(p, null);
+            }
+        }
+        assertSame(Path.of("src/test/resources/pcap/test_tcp.pcap"), null);
+    }
+
+    @Test
+    void aFilterGivesWhatLibpcapsFilterGives() throws Exception {
+        Path scp = Path.of("src/test/resources/pcap/test_scp.pcap");
+        Read all = read(scp, true, null);
+        for (String f : List.of("tcp and src port 22", "tcp[tcpflags] & tcp-push != 0", "greater 1000")) {
+            assertSame(scp, f);
+            int n = read(scp, true, f).records().size();
+            assertTrue(n > 0 && n < all.records().size(), f + " selects some packets: " + n);
+        }
+    }
+
+    @Test
+    void recordsAboveTheSnapshotLengthAreClippedAsLibpcapClipsThem() throws Exception {
+        byte[] b = PcapFile.resource("test_tcp.pcap").toBytes();
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 64);
+        Path p = dir.resolve("snap64.pcap");
+        Files.write(p, b);
+        assertSame(p, null);
+        assertTrue(read(p, true, null).records().stream().allMatch(r -> r.caplen() <= 64));
+    }
+
+    @Test
+    void damageEndsTheReadAfterTheGoodRecordsAsLibpcapDoes() throws Exception {
+        PcapFile tcp = PcapFile.resource("test_tcp.pcap");
+        byte[] whole = tcp.toBytes();
+        int start = 24;
+        for (int i = 0; i < 5; i++) start += 16 + tcp.records().get(i).caplen();
+        // cut in record 5's data, in its header; a captured length beyond any maximum
+        byte[] absurd = whole.clone();
+        ByteBuffer.wrap(absurd).order(ByteOrder.LITTLE_ENDIAN).putInt(start + 8, 0x7fff_0000);
+        for (byte[] bytes : List.of(Arrays.copyOf(whole, start + 16 + 10), Arrays.copyOf(whole, start + 5), absurd)) {
+            Path p = dir.resolve("damaged.pcap");
+            Files.write(p, bytes);
+            Read ref = read(p, false, null), mapped = read(p, true, null);
+            assertEquals(CaptureHandle.End.ERROR, mapped.end());
+            assertEquals(ref.end(), mapped.end());
+            assertEquals(ref.records(), mapped.records(), "the records before the damage");
+            assertEquals(5, mapped.records().size());
+            assertEquals(ref.error(), mapped.error(), "libpcap's words");
+        }
+    }
+
+    @Test
+    void pcapngIsNotMappedButStillRead() throws Exception {
+        Path ng = Path.of("src/test/resources/pcap/test_tcp.pcapng");
+        assertNull(MappedSavefile.openIfClassic(ng, () -> null));
+        assertEquals(read(Path.of("src/test/resources/pcap/test_tcp.pcap"), true, null).records(),
+                read(ng, true, null).records());
+    }
+
+    @Test
+    void thePagesBehindAreDroppedAsTheReadGoesOn() throws Exception {
+        // ~7 MB: ten copies of the scp capture, one after the other in time
+        PcapFile scp = PcapFile.resource("test_scp.pcap");
+        List<PcapFile.Record> recs = new ArrayList<>();
+        for (int copy = 0; copy < 10; copy++)
+            for (PcapFile.Record r : scp.records()) recs.add(r.withTs(r.tsNanos() + copy * 10_000_000_000L));
+        Path p = write("scp-x10.pcap", scp.withRecords(scp.linkType(), recs));
+        long size = Files.size(p);
+        assertSame(p, null);
+        Libpcap lib = Libpcap.ensureLoaded();
+        try (MappedSavefile m = MappedSavefile.openIfClassic(p, lib::madvise)) {
+            MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+            int n = 0;
+            while (m.next(all) == 1) {
+                n++;
+                assertTrue(m.data >= 0 && m.caplen > 0);
+                // what was released is behind the record handed out, and never more than RELEASE + a page behind it
+                assertTrue(m.released() <= m.data - 16, "released " + m.released() + " past record at " + m.data);
+            }
+            assertEquals(recs.size(), n);
+            assertTrue(m.released() > size - MappedSavefile.RELEASE - 70_000,
+                    "released " + m.released() + " of " + size + " bytes");
+        }
+    }
+}
