@@ -335,6 +335,17 @@ public final class CaptureHandle implements AutoCloseable {
 
     /** The loop over a mapped classic pcap: records in place, the filter (if any) run by libpcap. */
     private End readMapped(PacketHandler handler, BooleanSupplier stop) {
+        try {
+            return readMappedRecords(handler, stop);
+        } catch (InternalError e) {
+            // A page of the map past a new end of file (the file was cut short while being read)
+            // raises SIGBUS, which the JVM throws as this error from the access that touched it.
+            lastError = source + ": the file changed while being read (it is shorter now: " + e.getMessage() + ")";
+            return End.ERROR;
+        }
+    }
+
+    private End readMappedRecords(PacketHandler handler, BooleanSupplier stop) {
         final MappedSavefile m = mapped;
         final MemorySegment all = ALL;
         final MemorySegment prog = filterProg, hdr = filterHdr;

@@ -147,4 +147,29 @@ class MappedSavefileTest {
                     "released " + m.released() + " of " + size + " bytes");
         }
     }
+
+    @Test
+    void aFileCutShortWhileBeingReadEndsTheReadWithAnError() throws Exception {
+        // Pages of a map past a new end of file raise SIGBUS; the JVM turns that into an error the loop reports.
+        PcapFile scp = PcapFile.resource("test_scp.pcap");
+        Path p = write("shrinking.pcap", scp);
+        try (CaptureHandle h = CaptureHandle.openOffline(p.toString(), true)) {
+            long[] seen = {0};
+            CaptureHandle.End end = h.loop(new PacketHandler() {
+                @Override public void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
+                    if (seen[0]++ == 0) {
+                        try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+                            ch.truncate(200);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }
+                @Override public void onIdle(long now) { }
+            }, () -> false);
+            assertEquals(CaptureHandle.End.ERROR, end);
+            assertTrue(h.lastError().contains(p.toString()) && h.lastError().contains("changed"), h.lastError());
+            assertTrue(seen[0] >= 1 && seen[0] < scp.records().size(), "stopped early: " + seen[0]);
+        }
+    }
 }
