@@ -310,7 +310,8 @@ class StatsdReporterTest {
     void aFlushOfThousandsOfPairsArrivesWhole() throws Exception {
         // Three gauges per pair; the client's default queue (4,096) dropped all past ~1,365 pairs.
         int n = 3000;
-        try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
+        // ~600 datagrams at once: a receive buffer that holds them all, so only the client can lose any
+        try (UdpStatsd udp = new UdpStatsd(16 << 20); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
             StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(1, 0, 0, n));
             try (LogCapture log = new LogCapture(Level.WARN, StatsdReporter.class)) {
                 r.onFlush(30 * S, manyPairs(n));
