@@ -1,5 +1,6 @@
 package io.gometro.app;
 
+import io.gometro.decode.Addresses;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -40,7 +41,11 @@ import java.util.concurrent.CompletionException;
 final class AddressRefresh {
     private static final Logger LOG = LogManager.getLogger(AddressRefresh.class);
     static final Duration RETAIN = Duration.ofHours(1);
-    static final int MAX_PEERS = 256;
+    /**
+     * The BPF program must stay within the kernel's 4,096 instructions: 128 IPv6 hosts compile to
+     * ~2,300 (256 would be ~4,600; IPv4 hosts take a sixth of that).
+     */
+    static final int MAX_PEERS = 128;
 
     /** One lookup: the interface's addresses, then the whitelist as at start. Runs on the lookup thread. */
     @FunctionalInterface
@@ -169,7 +174,13 @@ final class AddressRefresh {
         List<InetAddress> before = List.copyOf(lastSeen.keySet());
         Map<InetAddress, String> namesBefore = Map.copyOf(names);
         for (InetAddress a : r.peers()) lastSeen.put(a, now); // an existing key keeps its place
-        names.putAll(r.names());
+        // Whitelist names an address by its literal when a reverse lookup fails (a DNS blip): that
+        // must not replace a name already known, or the tags would flip to a new series and back.
+        r.names().forEach((a, n) -> {
+            if (!n.equals(Addresses.toString(Addresses.hi(a), Addresses.lo(a))) || !names.containsKey(a)) names.put(a, n);
+        });
+        // An address that became our own is no peer, whatever a lookup returned before.
+        lastSeen.keySet().removeAll(local);
         lastSeen.values().removeIf(seen -> now - seen > RETAIN.toNanos());
         // Only retained, no longer returned addresses are capped: the latest answer always counts whole.
         int cap = Math.max(MAX_PEERS, lastSeenCount(r));

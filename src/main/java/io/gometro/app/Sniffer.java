@@ -34,6 +34,7 @@ final class Sniffer implements Runnable, FlowListener {
     private final InstanceConfig inst;
     private final String baseFilter;
     private String filter;
+    private String goodFilter;     // the last filter a handle accepted
     /** Null: the whitelist is fixed (a file, or resolve_interval 0). */
     private final AddressRefresh refresh;
     private final Shutdown shutdown;
@@ -82,9 +83,22 @@ final class Sniffer implements Runnable, FlowListener {
                 : CaptureHandle.openLive(inst.interfaceName(), cfg.snaplen(), cfg.readTimeoutMs(), cfg.bufferSize());
         try {
             handle.setFilter(filter);
+            goodFilter = filter;
         } catch (CaptureException e) {
-            handle.close();
-            throw e;
+            // A whitelist looked up again while the handle was closed (sampling) was never tried on
+            // a handle: fall back to the last filter that was, rather than stop the instance.
+            if (goodFilter == null || goodFilter.equals(filter)) {
+                handle.close();
+                throw e;
+            }
+            LOG.warn("{}: cannot install the re-resolved whitelist ({}); keeping the previous filter", iface(), e.getMessage());
+            filter = goodFilter;
+            try {
+                handle.setFilter(filter);
+            } catch (CaptureException again) {
+                handle.close();
+                throw again;
+            }
         }
         handleOpen = true;
         if (pump == null) pump = new PacketPump(tracker, handle.linkType());
@@ -212,6 +226,7 @@ final class Sniffer implements Runnable, FlowListener {
         if (!next.equals(filter) && handleOpen) {
             try {
                 handle.setFilter(next);
+                goodFilter = next;
             } catch (CaptureException e) {
                 LOG.warn("{}: cannot install the re-resolved whitelist ({}); keeping the previous filter", iface(), e.getMessage());
                 return;

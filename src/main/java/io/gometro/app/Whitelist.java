@@ -23,7 +23,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Turns one instance's {@code ips} and {@code hosts} into the peers to capture and the names to tag
- * them with. Done once at start, before capturing:
+ * them with. Done at start, before capturing, and again every resolve_interval by
+ * {@link AddressRefresh}:
  * <ol>
  *   <li>{@code hosts} are resolved to addresses, all names in parallel, each bounded by the timeout
  *       (the JDK resolver cannot be interrupted, so a stuck lookup is abandoned on a daemon thread).
@@ -34,7 +35,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>Our own addresses (the {@code local} argument) are dropped: go-metro measures traffic to
  *       peers. If nothing remains, that is a {@link ConfigException}.</li>
  * </ol>
- * Warnings are logged here (logger {@code io.gometro.app.Whitelist}) and also returned.
+ * Warnings are logged here (logger {@code io.gometro.app.Whitelist}) and also returned; the
+ * periodic lookups ask for them only to be returned (AddressRefresh logs what changed).
  */
 public final class Whitelist {
     private static final Logger LOG = LogManager.getLogger(Whitelist.class);

@@ -181,7 +181,8 @@ public final class CaptureHandle implements AutoCloseable {
         // A classic pcap is read from a map (MappedSavefile); libpcap's open above still vouched for it.
         MappedSavefile mapped;
         try {
-            mapped = map ? MappedSavefile.openIfClassic(p, lib::madvise) : null;
+            // By name, as libpcap opened it a moment ago (pcap_fileno is -1 for a savefile in libpcap 1.10).
+            mapped = map ? MappedSavefile.openIfClassic(p, dlt, lib::madvise) : null;
         } catch (IOException | RuntimeException e) {
             mapped = null; // pcap_next_ex reads it then
         }
@@ -376,6 +377,9 @@ public final class CaptureHandle implements AutoCloseable {
         }
         return End.STOPPED;
     }
+
+    /** Whether records come from a memory map (a classic pcap file) rather than pcap_next_ex. */
+    boolean isMapped() { return mapped != null; }
 
     /** libpcap's message for the last ERROR, or null. */
     public String lastError() { return lastError; }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
  * A classic pcap savefile read in place from a read-only memory map: a 24-byte file header,
@@ -22,10 +23,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
  * itself to the decoder. libpcap still opens the file first (it validates the header, names
  * the link type, and reads every other format, pcapng among them, through pcap_next_ex).
  *
- * <p>Records are checked as libpcap 1.10 checks them (sf-pcap.c): a captured length above
+ * <p>Only version 2.4 files of the link types go-metro decodes are mapped (older versions swap
+ * the two lengths, and a few link types allow longer records): anything else goes to libpcap.
+ * Records are checked as libpcap 1.10 checks them (sf-pcap.c): a captured length above
  * {@link #MAX_CAPLEN} is an error; one above the file's snapshot length is clipped to it (the
  * rest of the record is skipped); a record cut short by the end of the file is an error after
- * the records before it.
+ * the records before it; the same words as libpcap's.
  *
  * <p>Pages of the map count in the process's RSS once touched, so every {@link #RELEASE} bytes
  * the pages behind the record being read are dropped from the mapping (madvise MADV_DONTNEED:
@@ -38,9 +41,12 @@ final class MappedSavefile implements AutoCloseable {
     private static final int FILE_HEADER = 24, RECORD_HEADER = 16;
     /** Bytes read between two releases of the pages behind: the RSS the map may add. */
     static final long RELEASE = 1 << 20;
-    private static final long PAGE_MASK = ~4095L;
+    /** Releases start and end on 64 KiB: a page boundary for 4 KiB and 64 KiB pages alike (madvise needs one). */
+    private static final long RELEASE_MASK = ~0xFFFFL;
     private static final int MADV_DONTNEED = 4;
     private static final int MAGIC_US = 0xa1b2c3d4, MAGIC_NS = 0xa1b23c4d;
+    /** Link types whose records libpcap bounds by {@link #MAX_CAPLEN} and go-metro decodes (decode.LinkType). */
+    private static final java.util.Set<Integer> DECODED = java.util.Set.of(0, 1, 12, 14, 101, 108, 113, 228, 229, 276);
 
     private final Arena arena;
     private final long base;      // address of the map
@@ -52,7 +58,8 @@ final class MappedSavefile implements AutoCloseable {
     private final int snapshot;
     private final Supplier<MethodHandle> madvise; // libc madvise(void *, size_t, int), bound at the first release
     private long off = FILE_HEADER;
-    private long released;        // file offset below which the pages were dropped, page-aligned
+    private long released;        // file offset below which the pages were dropped, 64 KiB-aligned
+    private boolean releasing = true; // off after a failed madvise: RSS then grows as with any map
 
     // The record read by the last next() that returned 1.
     long data;
@@ -74,11 +81,12 @@ final class MappedSavefile implements AutoCloseable {
     }
 
     /**
-     * Maps {@code file} if it is a regular file holding a classic pcap header (either byte order,
-     * µs or ns); null for anything else (pcapng, the modified-pcap variants, a pipe).
+     * Maps {@code file} if it is a regular file holding a version 2.4 classic pcap header (either
+     * byte order, µs or ns) of link type {@code linkType}, one go-metro decodes; null for anything
+     * else (pcapng, older versions, the modified-pcap variants, a pipe).
      */
-    static MappedSavefile openIfClassic(Path file, Supplier<MethodHandle> madvise) throws IOException {
-        if (!Files.isRegularFile(file)) return null;
+    static MappedSavefile openIfClassic(Path file, int linkType, Supplier<MethodHandle> madvise) throws IOException {
+        if (!DECODED.contains(linkType) || !Files.isRegularFile(file)) return null;
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file)) {
             long size = ch.size();
@@ -86,15 +94,17 @@ final class MappedSavefile implements AutoCloseable {
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             int raw = map.get(JAVA_INT_UNALIGNED, 0);
             boolean swap;
-            boolean nanos;
             if (raw == MAGIC_US || raw == MAGIC_NS) swap = false;
             else if (Integer.reverseBytes(raw) == MAGIC_US || Integer.reverseBytes(raw) == MAGIC_NS) swap = true;
             else { arena.close(); return null; }
-            nanos = (swap ? Integer.reverseBytes(raw) : raw) == MAGIC_NS;
+            boolean nanos = (swap ? Integer.reverseBytes(raw) : raw) == MAGIC_NS;
+            short major = map.get(JAVA_SHORT_UNALIGNED, 4), minor = map.get(JAVA_SHORT_UNALIGNED, 6);
+            if (swap) { major = Short.reverseBytes(major); minor = Short.reverseBytes(minor); }
+            if (major != 2 || minor != 4) { arena.close(); return null; }
             int snaplen = map.get(JAVA_INT_UNALIGNED, 16);
             if (swap) snaplen = Integer.reverseBytes(snaplen);
-            // libpcap: a snapshot length of 0 or above the maximum means the maximum.
-            int snapshot = snaplen <= 0 || snaplen > MAX_CAPLEN ? MAX_CAPLEN : snaplen;
+            // pcap_adjust_snapshot: only 0 and lengths above INT_MAX mean "the maximum".
+            int snapshot = snaplen == 0 || snaplen < 0 ? MAX_CAPLEN : snaplen;
             return new MappedSavefile(arena, map, swap, nanos, snapshot, madvise);
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -121,24 +131,29 @@ final class MappedSavefile implements AutoCloseable {
             return -1;
         }
         long h = base + off;
-        long sec = Integer.toUnsignedLong(u32(all, h));
-        long frac = Integer.toUnsignedLong(u32(all, h + 4));
+        // Signed, as libpcap 1.10 reads them (bpf_int32): seconds past 2038 come out negative either way.
+        long sec = u32(all, h);
+        long frac = u32(all, h + 4);
         int incl = u32(all, h + 8);
         int orig = u32(all, h + 12);
         if (incl < 0 || incl > MAX_CAPLEN) {
-            // libpcap's words (the snapshot is never above the maximum), so the same file reads the same either way
-            error = "invalid packet capture length " + Integer.toUnsignedString(incl) + ", bigger than snaplen of " + snapshot;
+            // libpcap's words, so the same file reads the same either way
+            error = "invalid packet capture length " + Integer.toUnsignedString(incl) + ", bigger than "
+                    + (Integer.compareUnsigned(incl, snapshot) > 0 ? "snaplen of " + snapshot : "maximum of " + MAX_CAPLEN);
             return -1;
         }
         if (left - RECORD_HEADER < incl) {
-            error = "truncated dump file; tried to read " + incl + " captured bytes, only got " + (left - RECORD_HEADER);
+            // libpcap reads the first snapshot bytes, then discards the rest: it names what the read that failed asked for
+            long got = left - RECORD_HEADER;
+            int kept = Math.min(incl, snapshot);
+            error = "truncated dump file; tried to read " + (got < kept ? kept : incl) + " captured bytes, only got " + got;
             return -1;
         }
         data = h + RECORD_HEADER;
         caplen = Math.min(incl, snapshot);
         wireLen = orig;
         tsNanos = sec * 1_000_000_000L + frac * fracToNanos;
-        if (off - released >= RELEASE) release(off & PAGE_MASK); // never the page of the record handed out
+        if (off - released >= RELEASE && releasing) release(off & RELEASE_MASK); // never the page of the record handed out
         off += RECORD_HEADER + incl;
         return 1;
     }
@@ -150,6 +165,7 @@ final class MappedSavefile implements AutoCloseable {
         try {
             int rc = (int) madvise.get().invokeExact(base + released, upTo - released, MADV_DONTNEED);
             if (rc == 0) released = upTo;
+            else releasing = false; // not once per record from here on
         } catch (Throwable t) {
             throw new IllegalStateException("madvise failed on a capture file map", t);
         }

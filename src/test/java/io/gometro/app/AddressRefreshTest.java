@@ -213,4 +213,25 @@ class AddressRefreshTest {
         assertNotNull(u);
         assertEquals(List.of(ip("10.0.0.6")), u.local());
     }
+
+    @Test
+    void aFailedReverseLookupKeepsTheKnownNameAndAnAddressThatBecameOursLeaves() throws Exception {
+        Answers dns = new Answers();
+        AddressRefresh r = new AddressRefresh("eth0", dns, OWN,
+                new Whitelist.Result(List.of(ip("192.0.2.1"), ip("192.0.2.2")),
+                        Map.of(ip("192.0.2.1"), "db1.example", ip("192.0.2.2"), "db2.example"), List.of()), EVERY, T0);
+        // The PTR lookup of 192.0.2.1 times out: Whitelist falls back to the literal.
+        dns.next.set(new Whitelist.Result(List.of(ip("192.0.2.1"), ip("192.0.2.2")),
+                Map.of(ip("192.0.2.1"), "192.0.2.1", ip("192.0.2.2"), "db2.example"), List.of()));
+        assertNull(lookUp(r, T0 + 300 * S), "no change: the known name stays");
+
+        // 192.0.2.2 is now one of this host's addresses: Whitelist drops it, and it must not linger.
+        dns.own.set(List.of(ip("10.0.0.5"), ip("192.0.2.2")));
+        dns.next.set(answer("db1.example", "192.0.2.1"));
+        AddressRefresh.Update u = lookUp(r, T0 + 600 * S);
+        assertNotNull(u);
+        assertEquals(List.of(ip("192.0.2.1")), u.peers());
+        assertEquals(List.of(ip("192.0.2.2")), u.removed());
+        assertEquals("db1.example", u.names().get(ip("192.0.2.1")));
+    }
 }

@@ -33,6 +33,9 @@ class MappedSavefileTest {
 
     static Read read(Path file, boolean map, String filter) throws CaptureException {
         try (CaptureHandle h = CaptureHandle.openOffline(file.toString(), map)) {
+            // Else the comparisons below would compare libpcap with itself.
+            boolean classic = MappedSavefileTest.isClassic24(file);
+            assertEquals(map && classic, h.isMapped(), file + (map ? " is read from the map" : " is read by libpcap"));
             if (filter != null) h.setFilter(filter);
             List<Rec> out = new ArrayList<>();
             CaptureHandle.End end = h.loop(new PacketHandler() {
@@ -44,6 +47,22 @@ class MappedSavefileTest {
                 @Override public void onIdle(long now) { }
             }, () -> false);
             return new Read(out, end, h.lastError());
+        }
+    }
+
+    /** A version 2.4 classic pcap header, by its own bytes (not the reader under test). */
+    static boolean isClassic24(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] h = in.readNBytes(8);
+            if (h.length < 8) return false;
+            int le = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            ByteOrder o = le == 0xa1b2c3d4 || le == 0xa1b23c4d ? ByteOrder.LITTLE_ENDIAN
+                    : Integer.reverseBytes(le) == 0xa1b2c3d4 || Integer.reverseBytes(le) == 0xa1b23c4d ? ByteOrder.BIG_ENDIAN : null;
+            if (o == null) return false;
+            ByteBuffer b = ByteBuffer.wrap(h).order(o);
+            return b.getShort(4) == 2 && b.getShort(6) == 4;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -117,7 +136,7 @@ class MappedSavefileTest {
     @Test
     void pcapngIsNotMappedButStillRead() throws Exception {
         Path ng = Path.of("src/test/resources/pcap/test_tcp.pcapng");
-        assertNull(MappedSavefile.openIfClassic(ng, () -> null));
+        assertNull(MappedSavefile.openIfClassic(ng, 1, () -> null));
         assertEquals(read(Path.of("src/test/resources/pcap/test_tcp.pcap"), true, null).records(),
                 read(ng, true, null).records());
     }
@@ -133,7 +152,7 @@ class MappedSavefileTest {
         long size = Files.size(p);
         assertSame(p, null);
         Libpcap lib = Libpcap.ensureLoaded();
-        try (MappedSavefile m = MappedSavefile.openIfClassic(p, lib::madvise)) {
+        try (MappedSavefile m = MappedSavefile.openIfClassic(p, 1, lib::madvise)) {
             MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
             int n = 0;
             while (m.next(all) == 1) {
@@ -154,6 +173,7 @@ class MappedSavefileTest {
         PcapFile scp = PcapFile.resource("test_scp.pcap");
         Path p = write("shrinking.pcap", scp);
         try (CaptureHandle h = CaptureHandle.openOffline(p.toString(), true)) {
+            assertTrue(h.isMapped());
             long[] seen = {0};
             CaptureHandle.End end = h.loop(new PacketHandler() {
                 @Override public void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
@@ -171,5 +191,59 @@ class MappedSavefileTest {
             assertTrue(h.lastError().contains(p.toString()) && h.lastError().contains("changed"), h.lastError());
             assertTrue(seen[0] >= 1 && seen[0] < scp.records().size(), "stopped early: " + seen[0]);
         }
+    }
+
+    /** Reads with and without the map; both must end alike, with the same records and libpcap's words. */
+    static Read assertSameEnd(Path p) throws CaptureException {
+        Read ref = read(p, false, null), mapped = read(p, true, null);
+        assertEquals(ref, mapped, p.toString());
+        return mapped;
+    }
+
+    @Test
+    void theEdgesOfLibpcapsRecordRulesReadTheSame() throws Exception {
+        PcapFile tcp = PcapFile.resource("test_tcp.pcap");
+        byte[] whole = tcp.toBytes();
+        int start = 24;
+        for (int i = 0; i < 5; i++) start += 16 + tcp.records().get(i).caplen();
+        int rec5 = tcp.records().get(5).caplen();
+        assertTrue(rec5 > 100, "record 5 is long enough to clip: " + rec5);
+
+        // A record cut short past the snapshot length it is clipped to.
+        byte[] clippedCut = Arrays.copyOf(whole, start + 16 + 80);
+        ByteBuffer.wrap(clippedCut).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 64);
+        Files.write(dir.resolve("clipped-cut.pcap"), clippedCut);
+        assertEquals(CaptureHandle.End.ERROR, assertSameEnd(dir.resolve("clipped-cut.pcap")).end());
+        // ... and cut short before it.
+        byte[] clippedShort = Arrays.copyOf(whole, start + 16 + 30);
+        ByteBuffer.wrap(clippedShort).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 64);
+        Files.write(dir.resolve("clipped-short.pcap"), clippedShort);
+        assertEquals(CaptureHandle.End.ERROR, assertSameEnd(dir.resolve("clipped-short.pcap")).end());
+
+        // A snapshot length above the maximum is kept as it is: a record above the maximum but
+        // below it is "bigger than maximum", not "bigger than snaplen".
+        byte[] bigSnap = whole.clone();
+        ByteBuffer.wrap(bigSnap).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 1_000_000).putInt(start + 8, 300_000);
+        Files.write(dir.resolve("big-snap.pcap"), bigSnap);
+        Read r = assertSameEnd(dir.resolve("big-snap.pcap"));
+        assertTrue(r.error().contains("bigger than maximum of 262144"), r.error());
+
+        // Seconds past 2038 (the top bit of the 32-bit field set).
+        List<PcapFile.Record> late = new ArrayList<>();
+        for (PcapFile.Record x : tcp.records()) late.add(x.withTs(x.tsNanos() + 2_500_000_000L * 1_000_000_000L));
+        Path lateFile = write("after-2038.pcap", tcp.withRecords(tcp.linkType(), late));
+        assertEquals(CaptureHandle.End.EOF, assertSameEnd(lateFile).end());
+    }
+
+    @Test
+    void olderVersionsAreLeftToLibpcap() throws Exception {
+        byte[] b = PcapFile.resource("test_tcp.pcap").toBytes();
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(6, (short) 3); // version 2.3: caplen and len swapped
+        Path p = dir.resolve("v23.pcap");
+        Files.write(p, b);
+        assertNull(MappedSavefile.openIfClassic(p, 1, () -> null));
+        assertSameEnd(p);
+        assertNull(MappedSavefile.openIfClassic(Path.of("src/test/resources/pcap/test_tcp.pcap"), 147, () -> null),
+                "a link type go-metro does not decode");
     }
 }
