@@ -156,10 +156,6 @@ final class AddressRefresh {
         return f;
     }
 
-    private static int lastSeenCount(Whitelist.Result r) {
-        return new HashSet<>(r.peers()).size();
-    }
-
     private Update merge(Answer answer, long now) {
         Whitelist.Result r = answer.whitelist();
         List<InetAddress> newLocal = null;
@@ -183,7 +179,7 @@ final class AddressRefresh {
         lastSeen.keySet().removeAll(local);
         lastSeen.values().removeIf(seen -> now - seen > RETAIN.toNanos());
         // Only retained, no longer returned addresses are capped: the latest answer always counts whole.
-        int cap = Math.max(MAX_PEERS, lastSeenCount(r));
+        int cap = Math.max(MAX_PEERS, r.peers().size()); // Whitelist.Result's peers hold no duplicates
         while (lastSeen.size() > cap) {
             InetAddress oldest = null;
             long at = 0;

@@ -91,7 +91,7 @@ final class Sniffer implements Runnable, FlowListener {
                 handle.close();
                 throw e;
             }
-            LOG.warn("{}: cannot install the re-resolved whitelist ({}); keeping the previous filter", iface(), e.getMessage());
+            warnFilterKept(e);
             filter = goodFilter;
             try {
                 handle.setFilter(filter);
@@ -228,7 +228,7 @@ final class Sniffer implements Runnable, FlowListener {
                 handle.setFilter(next);
                 goodFilter = next;
             } catch (CaptureException e) {
-                LOG.warn("{}: cannot install the re-resolved whitelist ({}); keeping the previous filter", iface(), e.getMessage());
+                warnFilterKept(e);
                 return;
             }
         }
@@ -237,6 +237,10 @@ final class Sniffer implements Runnable, FlowListener {
         LOG.info("{}: whitelist looked up again: {} addresses; added {}, removed {}", iface(), u.peers().size(),
                 describe(u.added(), u.names()), describe(u.removed(), Map.of()));
         LOG.debug("{}: filter now \"{}\"", iface(), filter);
+    }
+
+    private void warnFilterKept(CaptureException e) {
+        LOG.warn("{}: cannot install the re-resolved whitelist ({}); keeping the previous filter", iface(), e.getMessage());
     }
 
     private static List<String> literals(List<InetAddress> peers) {

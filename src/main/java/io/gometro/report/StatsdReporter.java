@@ -140,12 +140,12 @@ public final class StatsdReporter implements FlowListener {
             client.gauge(ACTIVE, c.activeFlows(), opsTags);
         }
 
-        if (client != null && 3L * pairs.size() > StatsdSink.QUEUE_GAUGES - 3) {
-            LOG.warn("iface {}: {} (src, dst) pairs make {} gauges, more than the DogStatsD client queues at once ({}); "
-                    + "some of this flush's gauges may be dropped; narrow ips/hosts in the instance",
-                    iface, pairs.size(), 3L * pairs.size(), StatsdSink.QUEUE_GAUGES);
-        }
         if (client != null) {
+            if (3L * pairs.size() > StatsdSink.QUEUE_GAUGES - 3) {
+                LOG.warn("iface {}: {} (src, dst) pairs make {} gauges, more than the DogStatsD client queues at once ({}); "
+                        + "some of this flush's gauges may be dropped; narrow ips/hosts in the instance",
+                        iface, pairs.size(), 3L * pairs.size(), StatsdSink.QUEUE_GAUGES);
+            }
             for (Map.Entry<Pair, Agg> e : pairs.entrySet()) {
                 Pair p = e.getKey();
                 Agg a = e.getValue();

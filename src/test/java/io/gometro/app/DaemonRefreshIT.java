@@ -66,6 +66,19 @@ class DaemonRefreshIT {
                 """.formatted(statsdPort, FLUSH_S, resolveSeconds, NetLab.IF_A, whitelist);
     }
 
+    /** The rtt.avg gauges received so far. */
+    static List<Gauge> avgGauges(Path sinkOut) {
+        return DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG);
+    }
+
+    /** Waits for the first rtt.avg gauges and returns them. */
+    static List<Gauge> awaitAvgGauges(Path sinkOut, String what) {
+        String sink = DaemonHarness.awaitText(sinkOut,
+                t -> !DaemonHarness.named(DaemonHarness.gauges(t), StatsdReporter.RTT_AVG).isEmpty(),
+                Duration.ofSeconds(3L * FLUSH_S + 2), what);
+        return DaemonHarness.named(DaemonHarness.gauges(sink), StatsdReporter.RTT_AVG);
+    }
+
     @Test
     void aNameThatMovesIsFollowedAtTheNextLookup() {
         String oldAddr = lab.ipv4B();
@@ -90,7 +103,7 @@ class DaemonRefreshIT {
         // Before the lookup: the new address is outside the filter, so its traffic gives nothing.
         TcpLoad.run(lab, newAddr, 7301, TcpLoad.Spec.rr(30, 100, 1000), Duration.ofSeconds(20));
         DaemonHarness.sleep(2L * FLUSH_S * 1000 + 500);
-        assertEquals(List.of(), DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG),
+        assertEquals(List.of(), avgGauges(sinkOut),
                 "no RTT for a peer outside the whitelist");
 
         lab.writeHosts(lab.nsA(), newAddr + " " + NAME + "\n");
@@ -99,10 +112,7 @@ class DaemonRefreshIT {
         assertTrue(log.contains("whitelist looked up again: 2 addresses"), "the old address is kept for its connections:\n" + log);
 
         TcpLoad.run(lab, newAddr, 7302, TcpLoad.Spec.rr(60, 100, 1000), Duration.ofSeconds(20));
-        String sink = DaemonHarness.awaitText(sinkOut,
-                t -> !DaemonHarness.named(DaemonHarness.gauges(t), StatsdReporter.RTT_AVG).isEmpty(),
-                Duration.ofSeconds(3L * FLUSH_S + 2), "an rtt.avg gauge for the moved name");
-        List<Gauge> avg = DaemonHarness.named(DaemonHarness.gauges(sink), StatsdReporter.RTT_AVG);
+        List<Gauge> avg = awaitAvgGauges(sinkOut, "an rtt.avg gauge for the moved name");
         for (Gauge g : avg) {
             assertEquals(NAME, g.tag("dst"), "tagged with the whitelisted name: " + g);
             assertEquals(lab.ipv4A(), g.tag("src"), g.toString());
@@ -141,17 +151,14 @@ class DaemonRefreshIT {
 
             TcpLoad.run(lab, peer, 7311, TcpLoad.Spec.rr(30, 100, 1000), Duration.ofSeconds(10));
             DaemonHarness.sleep(2L * FLUSH_S * 1000 + 500);
-            assertEquals(List.of(), DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG),
+            assertEquals(List.of(), avgGauges(sinkOut),
                     "no RTT from an address that is not yet known as ours");
 
             String log = DaemonHarness.awaitText(daemonOut, t -> t.contains("addresses on it are now"),
                     Duration.ofSeconds(2L * resolveS + 10), "the interface's new address in the log");
             assertTrue(log.contains(a4), log);
             TcpLoad.run(lab, peer, 7312, TcpLoad.Spec.rr(60, 100, 1000), Duration.ofSeconds(20));
-            String sink = DaemonHarness.awaitText(sinkOut,
-                    t -> !DaemonHarness.named(DaemonHarness.gauges(t), StatsdReporter.RTT_AVG).isEmpty(),
-                    Duration.ofSeconds(3L * FLUSH_S + 2), "an rtt.avg gauge from the new address");
-            List<Gauge> avg = DaemonHarness.named(DaemonHarness.gauges(sink), StatsdReporter.RTT_AVG);
+            List<Gauge> avg = awaitAvgGauges(sinkOut, "an rtt.avg gauge from the new address");
             for (Gauge g : avg) {
                 assertEquals(a4, g.tag("src"), g.toString());
                 assertTrue(Math.abs(g.value() - RTT_MS) < 0.1 * RTT_MS, "rtt.avg " + g.value() + " ms, true RTT " + RTT_MS);
