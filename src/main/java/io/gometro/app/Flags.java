@@ -29,6 +29,7 @@ public final class Flags {
     private Path cfg = Path.of(DEFAULT_CFG);
     private Path log = Path.of(DEFAULT_LOG);
     private String filter = DEFAULT_FILTER;
+    private boolean filterGiven;
     private boolean soften = true;
     private boolean version;
     private Path pcap;
@@ -43,6 +44,8 @@ public final class Flags {
     public Path log() { return log; }
     /** -f: the base BPF filter; the whitelist is and-ed to it. */
     public String filter() { return filter; }
+    /** Whether -f was given: analysis mode filters nothing without it (decode skips what is not TCP). */
+    public boolean filterGiven() { return filterGiven; }
     /** -st: true reports the RFC 6298 SRTT as .avg; false reports the plain mean of the interval. */
     public boolean soften() { return soften; }
     /** -version: print the version and exit 0. */
@@ -120,6 +123,7 @@ public final class Flags {
                         case "f" -> {
                             if (value.isBlank()) throw usageError("invalid value \"\" for flag -f: the BPF filter is empty; omit -f to use \"tcp\"");
                             f.filter = value;
+                            f.filterGiven = true;
                         }
                         case "pcap" -> f.pcap = path(name, value);
                         default -> { f.local = ips(value); localGiven = true; }

@@ -46,7 +46,7 @@ public final class Main {
                 }
             }
             return Analyze.run(flags.pcap().orElseThrow().toString(), flags.local(), flags.json(),
-                    flags.filter(), System.out, System.err);
+                    flags.filterGiven() ? flags.filter() : null, System.out, System.err);
         }
         logStarted = true;
         LogSetup.boot();

@@ -22,17 +22,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One instance's capture thread. It owns the pcap handle, the packet pump and the
- * flow tracker; reporting happens on this thread at each flush tick (the DogStatsD
- * client's own thread does the sending). Nothing here is shared but the stop flag.
+ * One instance's capture thread, and its runner. It owns the pcap handle, the packet pump,
+ * the flow tracker and the schedule's clock: a monotonic clock live (an NTP step or a
+ * resumed VM moves no flush and expires nothing), packet time for a replayed file. The
+ * capture loop returns to {@link #runCapture} every {@link PacketPump#BATCH} packets and on
+ * every quiet read timeout; there, between packets and never inside the per-packet
+ * callback, the runner moves the tracker's clock, flushes when a tick is due (reporting,
+ * stats, the whitelist refresh and its filter swap) and watches the wall clock for steps.
+ * The DogStatsD client's own thread does the sending. Nothing here is shared but the stop flag.
  */
 final class Sniffer implements Runnable, FlowListener {
     private static final Logger LOG = LogManager.getLogger(Sniffer.class);
     private static final long NANOS = 1_000_000_000L;
+    /**
+     * A change of the wall clock against the monotonic one beyond this is a step (NTP, a VM
+     * resumed), not a slew (at most 0.5 ms/s): segments in flight then would be timed across it.
+     */
+    static final long CLOCK_STEP_NANOS = 50_000_000L;
 
     private final GoMetroConfig cfg;
     private final InstanceConfig inst;
     private final String baseFilter;
+    private List<InetAddress> peers;   // the whitelist in force
+    private int cutTo = -1;            // how many of it the last filter held, when it was cut
     private String filter;
     private String goodFilter;     // the last filter a handle accepted
     /** Null: the whitelist is fixed (a file, or resolve_interval 0). */
@@ -47,6 +59,7 @@ final class Sniffer implements Runnable, FlowListener {
     private PacketPump pump;
 
     private long reportedEvictions;
+    private long wallMinusMono = Long.MIN_VALUE;   // at the last look; MIN_VALUE before the first
     private volatile boolean failed;
     private volatile boolean finished;
     private final Thread thread;
@@ -64,12 +77,12 @@ final class Sniffer implements Runnable, FlowListener {
         this.cfg = cfg;
         this.inst = inst;
         this.baseFilter = baseFilter;
-        this.filter = FilterBuilder.build(baseFilter, literals(peers));
+        this.peers = peers;
         this.refresh = refresh;
         this.shutdown = shutdown;
         this.tracker = new FlowTracker(new TrackerConfig(
                 cfg.idleTtl().toNanos(), cfg.expTtl().toNanos(), cfg.flushInterval().toNanos(),
-                cfg.maxFlows(), cfg.maxPending(), false), local, this);
+                cfg.maxFlows(), cfg.maxPending(), false), local, this, false);
         this.reporter = new StatsdReporter(sink, iface(), tags, names, soften, this::counters);
         open();
         this.thread = new Thread(this, "sniffer-" + iface());
@@ -81,6 +94,12 @@ final class Sniffer implements Runnable, FlowListener {
         handle = inst.isFile()
                 ? CaptureHandle.openOffline(inst.pcap().orElseThrow().toString())
                 : CaptureHandle.openLive(inst.interfaceName(), cfg.snaplen(), cfg.readTimeoutMs(), cfg.bufferSize());
+        try {
+            filter = filterFor(peers);
+        } catch (CaptureException e) {
+            handle.close();
+            throw e;
+        }
         try {
             handle.setFilter(filter);
             goodFilter = filter;
@@ -101,7 +120,7 @@ final class Sniffer implements Runnable, FlowListener {
             }
         }
         handleOpen = true;
-        if (pump == null) pump = new PacketPump(tracker, handle.linkType());
+        if (pump == null) pump = new PacketPump(tracker, handle.linkType(), inst.isFile());
         LOG.info("capturing on {} (link type {}) with filter \"{}\"",
                 inst.isFile() ? inst.pcap().orElseThrow() : inst.interfaceName(), handle.linkType(), filter);
     }
@@ -126,14 +145,49 @@ final class Sniffer implements Runnable, FlowListener {
             failed = true;
             LOG.error("capture on {} stopped: {}", iface(), e.toString());
         } finally {
-            long end = Math.max(tracker.clock(), System.currentTimeMillis() * 1_000_000L);
-            tracker.finish(inst.isFile() ? tracker.clock() : end);
+            tracker.finish(now());
             closeHandle();
         }
     }
 
+    /** The schedule's clock: packet time for a replayed file, else monotonic. */
+    private long now() {
+        return inst.isFile() ? Math.max(tracker.clock(), pump.lastTs) : System.nanoTime();
+    }
+
+    /** Reads until the capture ends or stops, doing the control work between packets. */
+    private CaptureHandle.End runCapture(java.util.function.BooleanSupplier stop) {
+        for (;;) {
+            CaptureHandle.End end = handle.loop(pump, stop);
+            betweenPackets();
+            if (end != CaptureHandle.End.YIELD) return end;
+        }
+    }
+
+    private void betweenPackets() {
+        long now = now();
+        if (!inst.isFile()) watchWallClock(now);
+        tracker.advanceTo(now);
+        if (tracker.flushDue()) tracker.flush();   // calls onFlush below
+    }
+
+    /**
+     * Packet timestamps are the wall clock, and RTTs are their differences: a segment sent before
+     * a step and acknowledged after it would be timed across the step. So at a step every flow
+     * forgets its segments in flight (as after a duty-cycle pause) and starts again from the next.
+     */
+    private void watchWallClock(long mono) {
+        long offset = System.currentTimeMillis() * 1_000_000L - mono;
+        long was = wallMinusMono;
+        wallMinusMono = offset;
+        if (was == Long.MIN_VALUE || Math.abs(offset - was) <= CLOCK_STEP_NANOS) return;
+        tracker.forgetInFlight();
+        LOG.warn("{}: the system clock stepped by {} ms; segments in flight are not timed across the step",
+                iface(), (offset - was) / 1_000_000L);
+    }
+
     private void runOnce(java.util.function.BooleanSupplier stop) {
-        CaptureHandle.End end = handle.loop(pump, stop);
+        CaptureHandle.End end = runCapture(stop);
         switch (end) {
             case EOF -> {
                 finished = true;
@@ -144,25 +198,25 @@ final class Sniffer implements Runnable, FlowListener {
                 LOG.error("capture on {} failed: {}; exiting so that supervisord restarts go-metro",
                         iface(), handle.lastError());
             }
-            case STOPPED -> { }
+            case STOPPED, YIELD -> { }
         }
     }
 
     /** sample: true — capture for sample_duration out of every sample_interval, closing the handle between. */
     private void runSampled() {
-        long duration = inst.sampleDuration().toMillis(), interval = inst.sampleInterval().toMillis();
+        long duration = inst.sampleDuration().toNanos(), interval = inst.sampleInterval().toNanos();
         while (!shutdown.requested() && !failed) {
-            long cycleStart = System.currentTimeMillis();
+            long cycleStart = System.nanoTime();
             long stopAt = cycleStart + duration;
-            runOnce(() -> shutdown.requested() || System.currentTimeMillis() >= stopAt);
+            runOnce(() -> shutdown.requested() || System.nanoTime() - stopAt >= 0);
             if (failed || shutdown.requested()) return;
             closeHandle();
             try {
-                if (shutdown.await(cycleStart + interval - System.currentTimeMillis())) return;
+                if (shutdown.await((cycleStart + interval - System.nanoTime()) / 1_000_000L)) return;
             } catch (InterruptedException e) {
                 return;
             }
-            tracker.advanceTo(System.currentTimeMillis() * 1_000_000L);
+            betweenPackets();
             tracker.forgetInFlight();
             try {
                 open();
@@ -190,7 +244,8 @@ final class Sniffer implements Runnable, FlowListener {
 
     private CaptureCounters counters() {
         CaptureHandle.Stats s = statsNow();
-        return new CaptureCounters(pump.packets, s.dropped(), s.ifDropped(), tracker.activeConnections());
+        return new CaptureCounters(pump.packets, s.dropped(), s.ifDropped(), tracker.activeConnections(),
+                tracker.copies(), tracker.discarded());
     }
 
     @Override
@@ -222,7 +277,14 @@ final class Sniffer implements Runnable, FlowListener {
             LOG.info("{}: this host's addresses on it are now {}", iface(), describe(u.local(), Map.of()));
         }
         if (!u.whitelistChanged()) return;
-        String next = FilterBuilder.build(baseFilter, literals(u.peers()));
+        String next;
+        try {
+            next = filterFor(u.peers());
+        } catch (CaptureException e) {
+            warnFilterKept(e);
+            return;
+        }
+        peers = u.peers();
         if (!next.equals(filter) && handleOpen) {
             try {
                 handle.setFilter(next);
@@ -237,6 +299,23 @@ final class Sniffer implements Runnable, FlowListener {
         LOG.info("{}: whitelist looked up again: {} addresses; added {}, removed {}", iface(), u.peers().size(),
                 describe(u.added(), u.names()), describe(u.removed(), Map.of()));
         LOG.debug("{}: filter now \"{}\"", iface(), filter);
+    }
+
+    /**
+     * The whitelist filter for this link, cut to what the kernel accepts; a cut is logged (once
+     * per size) with the key to change, since the addresses past it go unmeasured.
+     */
+    private String filterFor(List<InetAddress> whitelist) throws CaptureException {
+        int snaplen = inst.isFile() ? 65535 : cfg.snaplen();
+        FilterBuilder.Fitted f = FilterBuilder.fit(baseFilter, literals(whitelist), handle.linkType(), snaplen);
+        if (f.kept() < whitelist.size() && f.kept() != cutTo) {
+            LOG.warn("{}: ips and hosts give {} addresses, but a capture filter for more than the first {} is longer "
+                    + "than the kernel's {} BPF instructions; the rest are not measured. Narrow ips/hosts, or split "
+                    + "them over several instances on the same interface", inst.keyPath(), whitelist.size(), f.kept(),
+                    FilterBuilder.MAX_INSTRUCTIONS);
+        }
+        cutTo = f.kept() < whitelist.size() ? f.kept() : -1;
+        return f.filter();
     }
 
     private void warnFilterKept(CaptureException e) {

@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -28,8 +27,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@link #loop} runs; make it return through {@code stop} first.
  */
 public final class CaptureHandle implements AutoCloseable {
-    /** Why {@link #loop} returned. */
-    public enum End { EOF, STOPPED, ERROR }
+    /**
+     * Why {@link #loop} returned: end of file, {@code stop} turned true, an error, or YIELD:
+     * the handler asked to return, or a live read waited its whole timeout on a quiet link;
+     * either way the caller does what is due and calls {@link #loop} again.
+     */
+    public enum End { EOF, STOPPED, ERROR, YIELD }
 
     /**
      * All of native memory as one segment: packet headers and data are read at absolute
@@ -270,8 +273,9 @@ public final class CaptureHandle implements AutoCloseable {
 
     /**
      * Reads packets into {@code handler} until end of file, until {@code stop} turns true
-     * (checked at least once per read timeout), or until libpcap reports an error
-     * (then {@link #lastError()} says what). Call from one thread only.
+     * (checked at least once per read timeout), until libpcap reports an error (then
+     * {@link #lastError()} says what), or until the handler or a quiet read timeout yields
+     * ({@link End#YIELD}). Call from one thread only.
      */
     public End loop(PacketHandler handler, BooleanSupplier stop) {
         synchronized (this) {
@@ -307,10 +311,10 @@ public final class CaptureHandle implements AutoCloseable {
                 long frac = all.get(JAVA_LONG, hdr + 8);
                 int caplen = all.get(JAVA_INT, hdr + 16);
                 int len = all.get(JAVA_INT, hdr + 20);
-                handler.onPacket(all, data, caplen, len, sec * 1_000_000_000L + frac * mult);
+                if (!handler.onPacket(all, data, caplen, len, sec * 1_000_000_000L + frac * mult)) return End.YIELD;
             } else if (rc == 0) {
                 // Live, nothing buffered: wait up to the read timeout. A timeout means a quiet link:
-                // let the caller advance its clock. A ready fd (or EINTR) loops back to read.
+                // return, so the caller's clock moves on. A ready fd (or EINTR) loops back to read.
                 int ready;
                 try {
                     ready = (int) poll.invokeExact(pollFd, 1L, pollTimeoutMillis);
@@ -318,10 +322,7 @@ public final class CaptureHandle implements AutoCloseable {
                     lastError = source + ": poll failed: " + t;
                     return End.ERROR;
                 }
-                if (ready == 0) {
-                    Instant now = Instant.now();
-                    handler.onIdle(now.getEpochSecond() * 1_000_000_000L + now.getNano());
-                }
+                if (ready == 0) return End.YIELD;
             } else if (rc == -2) {
                 // PCAP_ERROR_BREAK: end of a savefile (or pcap_breakloop).
                 return live ? End.STOPPED : End.EOF;
@@ -367,7 +368,7 @@ public final class CaptureHandle implements AutoCloseable {
                     }
                     if (pass == 0) continue;
                 }
-                handler.onPacket(all, m.data, m.caplen, m.wireLen, m.tsNanos);
+                if (!handler.onPacket(all, m.data, m.caplen, m.wireLen, m.tsNanos)) return End.YIELD;
             } else if (r == 0) {
                 return End.EOF;
             } else {

@@ -65,6 +65,9 @@ public final class Libpcap {
     /** int pcap_compile(pcap_t *, struct bpf_program *, const char *, int optimize, bpf_u_int32 netmask). */
     private final Lazy compile = new Lazy(false, "pcap_compile", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
     MethodHandle compile() { return compile.get(); }
+    /** pcap_t *pcap_open_dead(int linktype, int snaplen): a handle to compile filters on, to size them. */
+    private final Lazy openDead = new Lazy(false, "pcap_open_dead", FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT));
+    MethodHandle openDead() { return openDead.get(); }
     /** int pcap_setfilter(pcap_t *, struct bpf_program *). */
     private final Lazy setfilter = new Lazy(false, "pcap_setfilter", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     MethodHandle setfilter() { return setfilter.get(); }

@@ -10,12 +10,10 @@ public interface PacketHandler {
     /**
      * One captured packet: bytes at {@code seg[offset, offset+caplen)}, {@code wireLen}
      * bytes on the wire, captured at {@code tsNanos} (Unix epoch, ns).
+     *
+     * @return true to go on reading; false makes {@link CaptureHandle#loop} return
+     *         {@link CaptureHandle.End#YIELD} after this packet, so that its caller can do
+     *         work between packets (a flush, a filter swap) outside this callback
      */
-    void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos);
-
-    /**
-     * The live read timed out with no packet. {@code nowNanos} is the wall clock, which
-     * stands in for packet time so that expiry and flushes still happen on a quiet link.
-     */
-    void onIdle(long nowNanos);
+    boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos);
 }

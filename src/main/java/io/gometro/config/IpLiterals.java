@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 /**
  * Strict IP literal parsing that never touches DNS. IPv4 must be a dotted quad (no "10.1" or
  * octal shorthands that inet_aton would accept, because those are almost always typos in a
- * whitelist); IPv6 is whatever {@link InetAddress#ofLiteral} accepts.
+ * whitelist); IPv6 is whatever {@link InetAddress#ofLiteral} accepts, its zone ({@code %eth0}) dropped.
  */
 public final class IpLiterals {
     private static final Pattern IPV4 = Pattern.compile(
@@ -25,6 +25,10 @@ public final class IpLiterals {
         String t = s.strip();
         if (IPV4.matcher(t).matches()) return Optional.of(InetAddress.ofLiteral(t));
         if (t.indexOf(':') >= 0) {
+            // A zone (fe80::1%eth0) names the link, which a capture on one interface already is;
+            // packets carry no zone, and the JDK would refuse the name of an interface not up now.
+            int zone = t.indexOf('%');
+            if (zone > 0) t = t.substring(0, zone);
             try {
                 return Optional.of(InetAddress.ofLiteral(t));
             } catch (IllegalArgumentException e) {

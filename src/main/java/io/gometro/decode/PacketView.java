@@ -76,6 +76,7 @@ public final class PacketView {
     private int ipOffset, tcpOffset, tcpHeaderLength;
     private long srcHi, srcLo, dstHi, dstLo;
     private int srcPort, dstPort, seq, ack, flags, window, payloadLength;
+    private int ipId;
     private boolean hasTimestamps, sackPermitted;
     private int tsVal, tsEcr, mss, windowScale;
     private int sackCount;
@@ -198,6 +199,7 @@ public final class PacketView {
         if (u8(p + 9) != 6) return NOT_TCP;
         ipVersion = 4;
         ipOffset = p;
+        ipId = u16(p + 4);
         srcHi = 0;
         srcLo = V4_MAPPED | (u32(p + 12) & 0xffff_ffffL);
         dstHi = 0;
@@ -218,6 +220,7 @@ public final class PacketView {
         }
         ipVersion = 6;
         ipOffset = p;
+        ipId = -1;
         srcHi = u64(p + 8);
         srcLo = u64(p + 16);
         dstHi = u64(p + 24);
@@ -385,6 +388,12 @@ public final class PacketView {
     public int mss() { return mss; }
     /** The window scale option's shift, or -1 when absent. */
     public int windowScale() { return windowScale; }
+    /**
+     * The IPv4 identification field (0..65535), or -1 for IPv6, which has none outside fragments.
+     * A sender gives each packet its own (Linux: a per-connection counter), so two frames with
+     * the same one are copies of one packet, not a retransmission.
+     */
+    public int ipId() { return ipId; }
     /** Offset of the IP header from the packet start. */
     public int ipOffset() { return ipOffset; }
     /** Offset of the TCP header from the packet start. */

@@ -18,6 +18,10 @@ final class Connection {
     long lastSeen;          // packet time of the last packet, ns
     long closedAt = -1;     // packet time of the first FIN or RST, ns
 
+    // The ISN of each side's SYN, when one was seen: a SYN with another one is a new connection.
+    int synFromA, synFromB;
+    boolean sawSynFromA, sawSynFromB;
+
     // Least-recently-seen list: head is the longest idle.
     Connection lruPrev, lruNext;
     // Closing list, in order of closedAt.
@@ -34,6 +38,7 @@ final class Connection {
         toA = toB = null;
         lastSeen = 0;
         closedAt = -1;
+        sawSynFromA = sawSynFromB = false;
         lruPrev = lruNext = closePrev = closeNext = null;
         return this;
     }
@@ -44,4 +49,13 @@ final class Connection {
     }
 
     boolean closing() { return closedAt >= 0; }
+
+    /** Whether a SYN from A (or B) with {@code seq} repeats that side's SYN (a retransmitted SYN). */
+    boolean isSynAgain(boolean fromA, int seq) {
+        return fromA ? sawSynFromA && synFromA == seq : sawSynFromB && synFromB == seq;
+    }
+
+    void rememberSyn(boolean fromA, int seq) {
+        if (fromA) { synFromA = seq; sawSynFromA = true; } else { synFromB = seq; sawSynFromB = true; }
+    }
 }

@@ -7,14 +7,20 @@ import java.util.List;
 
 /**
  * Turns one capture thread's decoded TCP packets into RTT samples, and drives expiry
- * and reporting from packet time. It owns its {@link FlowTable}; nothing here is
- * shared, so nothing is locked. The clock is the highest packet time seen (a live
- * read timeout advances it with the wall clock), which makes offline runs of a
- * capture give exactly the results the live run would have.
+ * and reporting. It owns its {@link FlowTable}; nothing here is shared, so nothing is
+ * locked.
  *
- * <p>Per packet: find the connection (created only when a measured sender puts data,
- * SYN or FIN on the wire), let the packet acknowledge the other direction's
- * segments ({@link SampleRule#onAck}), then remember its own segment
+ * <p><b>Two kinds of time.</b> RTT samples come from packet timestamps only. The schedule
+ * (flush ticks, idle and close expiry) runs on a separate clock: packet time for a tracker
+ * made with {@code packetClock} (a replayed file, tests: deterministic, the highest packet
+ * time seen), otherwise the clock its runner passes to {@link #advanceTo} between packets
+ * (live: a monotonic clock, so an NTP step or a resumed VM neither stops reporting nor
+ * expires every connection).
+ *
+ * <p>Per packet: drop copies of a frame already seen ({@link DuplicateFrames}), find the
+ * connection (created only when a measured sender puts data, SYN or FIN on the wire; a
+ * new SYN on a 4-tuple in use starts a new one), let the packet acknowledge the other
+ * direction's segments ({@link SampleRule#onAck}), then remember its own segment
  * ({@link SampleRule#onSend}).
  */
 public final class FlowTracker {
@@ -22,12 +28,16 @@ public final class FlowTracker {
     private LocalPolicy local;
     private final FlowListener listener;
     private final FlowTable table;
+    private final boolean packetClock;
+    private final DuplicateFrames copies = new DuplicateFrames();
 
     private long clock = Long.MIN_VALUE;
     private long nextFlush = Long.MIN_VALUE;
     private long nextId;
     private long evictions;
     private long samples;
+    private long discarded;
+    private boolean flushDue;
 
     // Reused per packet: SACK blocks copied out of the view.
     private final int[] sackLeft = new int[PacketView.MAX_SACK];
@@ -45,11 +55,23 @@ public final class FlowTracker {
     private final ArrayList<Flow> removedFlows = new ArrayList<>();
     private final ArrayList<FlowListener.Removal> removedWhy = new ArrayList<>();
 
+    /** A tracker on packet time: each packet advances the schedule, and a due flush runs at once. */
     public FlowTracker(TrackerConfig cfg, LocalPolicy local, FlowListener listener) {
+        this(cfg, local, listener, true);
+    }
+
+    /**
+     * @param packetClock true: the schedule follows packet time and flushes as it falls due;
+     *                    false: only {@link #advanceTo} moves it, and a due flush waits for
+     *                    {@link #flush()} ({@link #flushDue()}), so that the runner does the
+     *                    reporting between packets
+     */
+    public FlowTracker(TrackerConfig cfg, LocalPolicy local, FlowListener listener, boolean packetClock) {
         this.cfg = cfg;
         this.local = local;
         this.listener = listener;
         this.table = new FlowTable(cfg.maxFlows());
+        this.packetClock = packetClock;
     }
 
     /**
@@ -63,7 +85,8 @@ public final class FlowTracker {
 
     /** One decoded TCP packet (decode status OK) captured at {@code ts} ns. */
     public void onPacket(PacketView p, long ts) {
-        advanceTo(ts);
+        if (packetClock) advanceTo(ts);
+        if (copies.isCopy(p, ts)) return;
 
         long sHi = p.srcHi(), sLo = p.srcLo(), dHi = p.dstHi(), dLo = p.dstLo();
         int sPort = p.srcPort(), dPort = p.dstPort();
@@ -79,8 +102,11 @@ public final class FlowTracker {
 
         Connection c = table.find(aHi, aLo, aPort, bHi, bLo, bPort, hash);
         boolean senderMeasured = len > 0 && local.isLocal(sHi, sLo);
-        if (c != null && (flags & (PacketView.SYN | PacketView.ACK)) == PacketView.SYN && c.closing()) {
-            // A new SYN on a closed 4-tuple is a new connection (port reuse).
+        boolean syn = (flags & PacketView.SYN) != 0;
+        if (c != null && syn && (flags & PacketView.ACK) == 0 && (c.closing() || !c.isSynAgain(srcIsA, p.seq()))) {
+            // A SYN on a closed 4-tuple, or one with another ISN than the connection's own (its
+            // FIN or RST was lost, or never captured), opens a new connection: the old one's
+            // segments must not be timed by the new one's ACKs, nor the new one's ignored as old.
             removeConnection(c, FlowListener.Removal.CLOSED);
             c = null;
         }
@@ -93,6 +119,7 @@ public final class FlowTracker {
             table.touch(c);
         }
         c.lastSeen = clock;
+        if (syn) c.rememberSyn(srcIsA, p.seq());
 
         if ((flags & PacketView.RST) != 0) {
             // Nothing will be acknowledged any more: the pending segments can go.
@@ -112,7 +139,9 @@ public final class FlowTracker {
             }
             boolean ts0 = p.hasTimestamps();
             long rtt = SampleRule.onAck(acked, p.ack(), n, sackLeft, sackRight, ts0, ts0 ? p.tsEcr() : 0, ts);
-            if (rtt >= 0) {
+            if (rtt == SampleRule.DISCARDED || (rtt != SampleRule.NONE && (rtt < 0 || rtt > SampleRule.MAX_RTT_NANOS))) {
+                discarded++;
+            } else if (rtt != SampleRule.NONE) {
                 acked.recordSample(rtt, ts);
                 samples++;
                 if (!acked.listedFresh) {
@@ -143,8 +172,9 @@ public final class FlowTracker {
     }
 
     /**
-     * Packet time moves to {@code now} (never backwards): flush when a tick is due, drop
-     * connections idle for idle_ttl or closed for exp_ttl. O(1) when nothing is due.
+     * The schedule's clock moves to {@code now} (never backwards): drop connections idle for
+     * idle_ttl or closed for exp_ttl, and flush when a tick is due (on packet time at once,
+     * otherwise at the runner's {@link #flush()}). O(1) when nothing is due.
      */
     public void advanceTo(long now) {
         if (now <= clock) return;
@@ -152,11 +182,18 @@ public final class FlowTracker {
         if (nextFlush == Long.MIN_VALUE) nextFlush = now + cfg.flushNanos();
         expire();
         if (now >= nextFlush) {
-            flush();
             long behind = (now - nextFlush) / cfg.flushNanos();
             nextFlush += (behind + 1) * cfg.flushNanos();
+            flushDue = true;
+            if (packetClock) flush();
         }
     }
+
+    /** A flush tick has passed since the last {@link #flush()}. */
+    public boolean flushDue() { return flushDue; }
+
+    /** When the next flush tick falls due, on the schedule's clock (Long.MIN_VALUE before the first packet). */
+    public long nextFlushAt() { return nextFlush; }
 
     /** End of capture: a last flush, then every remaining connection is removed (Removal.END). */
     public void finish(long now) {
@@ -183,6 +220,13 @@ public final class FlowTracker {
     public int activeConnections() { return table.size(); }
     public long evictions() { return evictions; }
     public long samples() { return samples; }
+    /**
+     * Samples thrown away: negative or beyond TCP's longest timeout (the capturing host's clock
+     * stepped), or from an ACK that covers segments sent too far apart (the capture missed ACKs).
+     */
+    public long discarded() { return discarded; }
+    /** Frames ignored as copies of one seen a moment before (a capture on {@code any}, a mirror port). */
+    public long copies() { return copies.copies(); }
     /** The tracker's packet-time clock, ns. */
     public long clock() { return clock; }
 
@@ -230,7 +274,9 @@ public final class FlowTracker {
         if (freeFlows.size() < POOL_MAX) freeFlows.add(f);
     }
 
-    private void flush() {
+    /** Reports every flow with samples since the last flush, then the flows removed since. */
+    public void flush() {
+        flushDue = false;
         if (!fresh.isEmpty()) {
             listener.onFlush(clock, fresh);
             for (int i = 0; i < fresh.size(); i++) fresh.get(i).clearFresh();

@@ -31,6 +31,22 @@ package io.gometro.flow;
  * names an earlier copy, a spurious retransmission, no sample is taken: only the
  * latest copy's time is kept.)
  *
+ * <p><b>ACKs the capture missed.</b> The kernel sees every ACK; a capture can miss some
+ * (ring drops on a busy host, a capture filtered to data). An ACK that then covers segments
+ * sent long apart would time the earliest of them across the ACKs in between. So, when the
+ * ACK carries timestamps, its TSecr names the segment the receiver answered (RFC 7323:
+ * TS.Recent is the TSval of the segment at its last ACK): the sample comes from the earliest
+ * newly acknowledged once-sent segment with that TSval. Without timestamps (or when none
+ * matches), the segments an ACK newly covers must have been sent within
+ * {@link #MAX_ACK_SPREAD_NANOS} of each other, the longest delayed-ACK timer of the common
+ * stacks: a receiver does not sit on the first one's ACK for longer, so a wider spread means
+ * ACKs were missed, and the sample is discarded (and counted).
+ *
+ * <p><b>Time.</b> Samples come from packet timestamps only. A sample that is negative (the
+ * capturing host's clock stepped back between the segment and its ACK) or longer than
+ * {@link #MAX_RTT_NANOS} (TCP's longest retransmission timeout, so no ACK of a once-sent
+ * segment can be later; the clock stepped forward) is discarded and counted by the tracker.
+ *
  * <p><b>Partial ACKs.</b> With TSO on the capturing host one captured segment can be
  * tens of kilobytes that the peer acknowledges in pieces. The first ACK that covers
  * part of it yields a sample; later pieces of the same segment do not, since their
@@ -43,6 +59,25 @@ package io.gometro.flow;
  */
 final class SampleRule {
     private SampleRule() {}
+
+    /** {@link #onAck}: this ACK yields no sample. */
+    static final long NONE = Long.MIN_VALUE;
+    /** {@link #onAck}: this ACK would yield a sample, but the capture missed ACKs before it. */
+    static final long DISCARDED = Long.MIN_VALUE + 1;
+    /** TCP_RTO_MAX: no once-sent segment is acknowledged later than this. */
+    static final long MAX_RTT_NANOS = 120_000_000_000L;
+    /** Delayed ACK: 200 ms on Linux (TCP_DELACK_MAX) and Windows; RFC 1122 allows up to 500 ms. */
+    static final long MAX_ACK_SPREAD_NANOS = 200_000_000L;
+    /**
+     * Times in the queue are kept relative to the flow's first segment, plus this bias, so a
+     * clock that steps back stays representable (61 bits: +-36 years around the first segment).
+     */
+    private static final long TIME_BIAS = 1L << 59;
+    private static final long TIME_MAX = (1L << 61) - 1;
+
+    private static long relative(Flow f, long at) {
+        return Math.clamp(at - f.timeBase + TIME_BIAS, 0, TIME_MAX);
+    }
 
     /** Partially acknowledged and already sampled: its remaining bytes yield no sample. */
     private static final long SAMPLED = SegmentQueue.SACKED;
@@ -60,7 +95,7 @@ final class SampleRule {
             f.sndNxt = seq;
             f.timeBase = at;
         }
-        at = Math.max(0, at - f.timeBase);   // the queue keeps 61-bit times relative to the flow
+        at = relative(f, at);
         if (fin) f.finSent = true;
         if (Seq.after(end, f.sndNxt)) {
             if (Seq.before(seq, f.sndNxt)) {
@@ -87,17 +122,20 @@ final class SampleRule {
     }
 
     /**
-     * The peer's ACK of {@code f}'s data arrived at {@code at}. Returns the RTT sample
-     * in ns, or -1 when this ACK yields none.
+     * The peer's ACK of {@code f}'s data arrived at {@code at}. Returns the RTT sample in ns
+     * (negative or above {@link #MAX_RTT_NANOS} when the clock stepped: the tracker discards
+     * it), {@link #NONE} when this ACK yields none, or {@link #DISCARDED}.
      */
     static long onAck(Flow f, int ack, int sackCount, int[] sackLeft, int[] sackRight,
                       boolean hasTs, int tsEcr, long at) {
-        if (!f.seqInit) return -1;
+        if (!f.seqInit) return NONE;
         SegmentQueue q = f.queue;
-        at -= f.timeBase;
+        at = relative(f, at);
         long sent = -1;          // send time of the earliest newly acked once-sent segment
+        long latest = -1;        // ... and of the latest one: their spread
+        long named = -1;         // send time of the earliest once-sent segment TSecr names
         boolean ambiguous = false;
-        long tsSent = -1;        // send time of the copy TSecr names, if any
+        long tsSent = -1;        // send time of the retransmitted copy TSecr names, if any
 
         // An ACK of data never sent is invalid (RFC 793; Linux drops it too).
         if (Seq.after(ack, f.sndUna) && !Seq.after(ack, f.sndNxt)) {
@@ -110,8 +148,11 @@ final class SampleRule {
                     if (tsSent < 0 && hasTs && (flags & SegmentQueue.TS_AMBIGUOUS) == 0 && tsEcr == q.tsVal(0)) {
                         tsSent = q.sentAt(0);
                     }
-                } else if ((flags & SegmentQueue.SACKED) == 0 && sent < 0) {
-                    sent = q.sentAt(0);
+                } else if ((flags & SegmentQueue.SACKED) == 0) {
+                    long t = q.sentAt(0);
+                    if (sent < 0) sent = t;
+                    latest = Math.max(latest, t);
+                    if (named < 0 && hasTs && tsEcr == q.tsVal(0)) named = t;
                 }
                 if (whole) {
                     q.popFront();
@@ -123,15 +164,20 @@ final class SampleRule {
             }
         }
 
-        long sample = -1;
-        if (!ambiguous && sent >= 0) sample = at - sent;
-        else if (ambiguous && tsSent >= 0) sample = at - tsSent;
+        long sample = NONE;
+        if (!ambiguous && sent >= 0) {
+            if (named >= 0) sample = at - named;
+            else if (latest - sent > MAX_ACK_SPREAD_NANOS) sample = DISCARDED;
+            else sample = at - sent;
+        } else if (ambiguous && tsSent >= 0) {
+            sample = at - tsSent;
+        }
 
         long sackSent = sackCount > 0 ? markSacked(f, q, sackCount, sackLeft, sackRight) : -1;
-        if (sample < 0 && sackSent >= 0) sample = at - sackSent;
+        if (sample == NONE && sackSent >= 0) sample = at - sackSent;
         // The sender closed and everything is acknowledged: the queue's arrays can go.
         if (f.finSent && q.isEmpty()) q.release();
-        return sample >= 0 ? sample : -1;
+        return sample;
     }
 
     /**

@@ -156,7 +156,7 @@ public final class StatsdReporter implements FlowListener {
             }
         }
 
-        String packets = c == null ? "?" : c.packets() + " packets, " + c.dropped() + " dropped, " + c.activeFlows() + " active flows";
+        String packets = c == null ? "?" : c.summary();
         if (client != null) {
             LOG.info("iface {}: reported {} pairs from {} flows, {} samples; {}", iface, pairs.size(), flows, samples, packets);
         } else {

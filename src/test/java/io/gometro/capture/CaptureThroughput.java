@@ -16,12 +16,12 @@ import java.lang.foreign.ValueLayout;
 public final class CaptureThroughput {
     static final class Count implements PacketHandler {
         long packets, sink;
-        @Override public void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos) {
+        @Override public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos) {
             packets++;
             // Touch the packet like a decoder would (first byte and the timestamp), so nothing is dead code.
             sink += seg.get(ValueLayout.JAVA_BYTE, offset) + caplen + tsNanos;
+            return true;
         }
-        @Override public void onIdle(long nowNanos) {}
     }
 
     public static void main(String[] args) throws Exception {

@@ -5,14 +5,14 @@ import java.lang.foreign.ValueLayout;
 
 /** A PacketHandler that tallies what it sees, for tests and the throughput benchmark. */
 final class Counting implements PacketHandler {
-    long packets, capBytes, wireBytes, firstTs = -1, lastTs = -1, idles, byteSum;
+    long packets, capBytes, wireBytes, firstTs = -1, lastTs = -1, byteSum;
     int firstEtherType = -1;
     /** When true, reads every captured byte (proves the offsets are right; costs time in benchmarks). */
     final boolean touchBytes;
 
     Counting(boolean touchBytes) { this.touchBytes = touchBytes; }
 
-    @Override public void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos) {
+    @Override public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos) {
         if (packets == 0) {
             firstTs = tsNanos;
             if (caplen >= 14) {
@@ -27,7 +27,6 @@ final class Counting implements PacketHandler {
         if (touchBytes) {
             for (int i = 0; i < caplen; i++) byteSum += seg.get(ValueLayout.JAVA_BYTE, offset + i) & 0xff;
         }
+        return true;
     }
-
-    @Override public void onIdle(long nowNanos) { idles++; }
 }

@@ -39,12 +39,12 @@ class MappedSavefileTest {
             if (filter != null) h.setFilter(filter);
             List<Rec> out = new ArrayList<>();
             CaptureHandle.End end = h.loop(new PacketHandler() {
-                @Override public void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
+                @Override public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
                     byte[] b = new byte[caplen];
                     for (int i = 0; i < caplen; i++) b[i] = seg.get(ValueLayout.JAVA_BYTE, offset + i);
                     out.add(new Rec(ts, caplen, wireLen, Arrays.hashCode(b)));
+                    return true;
                 }
-                @Override public void onIdle(long now) { }
             }, () -> false);
             return new Read(out, end, h.lastError());
         }
@@ -176,7 +176,7 @@ class MappedSavefileTest {
             assertTrue(h.isMapped());
             long[] seen = {0};
             CaptureHandle.End end = h.loop(new PacketHandler() {
-                @Override public void onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
+                @Override public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
                     if (seen[0]++ == 0) {
                         try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
                             ch.truncate(200);
@@ -184,8 +184,8 @@ class MappedSavefileTest {
                             throw new java.io.UncheckedIOException(e);
                         }
                     }
+                    return true;
                 }
-                @Override public void onIdle(long now) { }
             }, () -> false);
             assertEquals(CaptureHandle.End.ERROR, end);
             assertTrue(h.lastError().contains(p.toString()) && h.lastError().contains("changed"), h.lastError());

@@ -55,12 +55,27 @@ class ForgetInFlightTest {
 
     @Test
     void withoutForgettingTheSampleWouldSpanThePause() {
+        // A pause shorter than SampleRule's 200 ms spread bound, which would catch a longer one.
         request(0, 0);
+        ack(100, 30 * MS);
         request(100, 990 * MS);
-        request(300, 2_000 * MS);
-        ack(400, 2_030 * MS);
-        assertEquals(1, t.samples());
+        request(300, 1_100 * MS);
+        ack(400, 1_130 * MS);
+        assertEquals(2, t.samples());
         t.finish(t.clock());
-        assertEquals(2_030 * MS, lastRtt);     // what forgetInFlight prevents
+        assertEquals(140 * MS, lastRtt);       // what forgetInFlight prevents
+    }
+
+    @Test
+    void forgettingAcrossAShortPauseKeepsTheTrueRtt() {
+        request(0, 0);
+        ack(100, 30 * MS);
+        request(100, 990 * MS);
+        t.forgetInFlight();
+        request(300, 1_100 * MS);
+        ack(400, 1_130 * MS);
+        assertEquals(2, t.samples());
+        t.finish(t.clock());
+        assertEquals(30 * MS, lastRtt);
     }
 }

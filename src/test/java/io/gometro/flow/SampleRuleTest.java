@@ -49,14 +49,14 @@ class SampleRuleTest {
         SampleRule.onSend(f, 0, 100, false, 0, 0);
         SampleRule.onSend(f, 100, 100, false, 1 * MS, 0);
         assertEquals(20 * MS, ack(100, 20));
-        assertEquals(-1, ack(100, 21));
-        assertEquals(-1, ack(100, 22));
+        assertEquals(SampleRule.NONE, ack(100, 21));
+        assertEquals(SampleRule.NONE, ack(100, 22));
     }
 
     @Test
     void ackOfUnsentDataIsIgnored() {
         SampleRule.onSend(f, 0, 100, false, 0, 0);
-        assertEquals(-1, ack(5000, 20));
+        assertEquals(SampleRule.NONE, ack(5000, 20));
         assertEquals(1, f.pendingSegments());
         assertEquals(20 * MS, ack(100, 20));
     }
@@ -65,7 +65,7 @@ class SampleRuleTest {
     void karnRetransmittedSegmentYieldsNoSample() {
         SampleRule.onSend(f, 0, 100, false, 0, 0);
         SampleRule.onSend(f, 0, 100, false, 200 * MS, 0);      // RTO retransmission
-        assertEquals(-1, ack(100, 230));
+        assertEquals(SampleRule.NONE, ack(100, 230));
     }
 
     @Test
@@ -73,7 +73,7 @@ class SampleRuleTest {
         SampleRule.onSend(f, 0, 100, false, 0, 0);
         SampleRule.onSend(f, 100, 100, false, 1 * MS, 0);
         SampleRule.onSend(f, 0, 100, false, 200 * MS, 0);
-        assertEquals(-1, ack(200, 230));                // Linux: FLAG_RETRANS_DATA_ACKED
+        assertEquals(SampleRule.NONE, ack(200, 230));                // Linux: FLAG_RETRANS_DATA_ACKED
     }
 
     @Test
@@ -89,14 +89,14 @@ class SampleRuleTest {
         // A spurious retransmission: only the latest copy's time is kept, so no sample.
         SampleRule.onSend(f, 0, 100, false, 0, 1000);
         SampleRule.onSend(f, 0, 100, false, 200 * MS, 1200);
-        assertEquals(-1, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 250 * MS));
+        assertEquals(SampleRule.NONE, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 250 * MS));
     }
 
     @Test
     void copiesSharingATsvalCannotBeToldApart() {
         SampleRule.onSend(f, 0, 100, false, 0, 1000);
         SampleRule.onSend(f, 0, 100, false, 1 * MS, 1000);    // fast retransmit within one TS tick
-        assertEquals(-1, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 3 * MS));
+        assertEquals(SampleRule.NONE, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1000, 3 * MS));
     }
 
     @Test
@@ -110,7 +110,7 @@ class SampleRuleTest {
     void tsecrMatchingNoCopyYieldsNothing() {
         SampleRule.onSend(f, 0, 100, false, 0, 1000);
         SampleRule.onSend(f, 0, 100, false, 200 * MS, 1200);
-        assertEquals(-1, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 999, 230 * MS));
+        assertEquals(SampleRule.NONE, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 999, 230 * MS));
     }
 
     @Test
@@ -119,7 +119,7 @@ class SampleRuleTest {
         SampleRule.onSend(f, 100, 100, false, 2 * MS, 0);
         SampleRule.onSend(f, 200, 100, false, 4 * MS, 0);
         assertEquals(20 * MS, sack(0, 22, 100, 200));   // dup ACK with new SACK: 22 - 2
-        assertEquals(-1, sack(0, 23, 100, 200));        // same SACK again: nothing new
+        assertEquals(SampleRule.NONE, sack(0, 23, 100, 200));        // same SACK again: nothing new
         assertEquals(20 * MS, sack(0, 24, 100, 300));   // newly SACKs [200,300): 24 - 4
     }
 
@@ -129,7 +129,7 @@ class SampleRuleTest {
         SampleRule.onSend(f, 100, 100, false, 2 * MS, 0);
         sack(0, 22, 100, 200);
         SampleRule.onSend(f, 0, 100, false, 30 * MS, 0);       // fast retransmit
-        assertEquals(-1, ack(200, 55));                 // retransmitted + SACKed: nothing
+        assertEquals(SampleRule.NONE, ack(200, 55));                 // retransmitted + SACKed: nothing
     }
 
     @Test
@@ -137,15 +137,15 @@ class SampleRuleTest {
         SampleRule.onSend(f, 0, 100, false, 0, 0);
         SampleRule.onSend(f, 100, 100, false, 1 * MS, 0);
         assertEquals(20 * MS, ack(100, 20));
-        assertEquals(-1, sack(100, 21, 0, 100));        // D-SACK of acked data
+        assertEquals(SampleRule.NONE, sack(100, 21, 0, 100));        // D-SACK of acked data
     }
 
     @Test
     void partialAckOfALargeSegmentSamplesOnce() {
         SampleRule.onSend(f, 0, 64_000, false, 0, 0);          // TSO super-segment as captured on the host
         assertEquals(30 * MS, ack(2_896, 30));
-        assertEquals(-1, ack(5_792, 31));
-        assertEquals(-1, ack(64_000, 35));
+        assertEquals(SampleRule.NONE, ack(5_792, 31));
+        assertEquals(SampleRule.NONE, ack(64_000, 35));
         assertEquals(0, f.pendingSegments());
     }
 
@@ -153,7 +153,7 @@ class SampleRuleTest {
     void repacketizedRetransmissionCarryingNewDataIsAmbiguous() {
         SampleRule.onSend(f, 0, 100, false, 0, 0);
         SampleRule.onSend(f, 50, 100, false, 200 * MS, 0);     // resends 50..100 and adds 100..150
-        assertEquals(-1, ack(150, 230));
+        assertEquals(SampleRule.NONE, ack(150, 230));
     }
 
     @Test
@@ -170,7 +170,7 @@ class SampleRuleTest {
         assertEquals(8, small.pendingSegments());
         // The first seven entries are exact; the eighth swallowed the rest.
         assertEquals(50 * MS, SampleRule.onAck(small, 70, 0, NO_SACK, NO_SACK, false, 0, 50 * MS));
-        assertEquals(-1, SampleRule.onAck(small, 1000, 0, NO_SACK, NO_SACK, false, 0, 200 * MS));
+        assertEquals(SampleRule.NONE, SampleRule.onAck(small, 1000, 0, NO_SACK, NO_SACK, false, 0, 200 * MS));
     }
 
     @Test
