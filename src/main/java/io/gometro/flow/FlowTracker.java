@@ -17,6 +17,17 @@ import java.util.List;
  * (live: a monotonic clock, so an NTP step or a resumed VM neither stops reporting nor
  * expires every connection).
  *
+ * <p><b>Clock steps in packet time.</b> Packet timestamps are the capturing host's wall
+ * clock. A capture's time never runs back by more than reordering across CPUs (microseconds),
+ * and no ACK of a once-sent segment comes more than {@link SampleRule#MAX_RTT_NANOS} after
+ * it; so a jump back of more than {@link #STEP_BACK_NANOS}, or forward of more than that, is
+ * the clock stepping (NTP, a resumed VM), and it is taken out: packet time carries on from
+ * where it was, so flushes, expiry and every later sample are as if it never happened. A
+ * segment in flight across the step cannot be timed (the gap at the step is unknown, and
+ * joining it at zero would make samples shorter than the path): its sample is discarded.
+ * Smaller forward steps cannot be told from a quiet link here; the live runner sees them
+ * against its monotonic clock and makes the tracker forget what was in flight.
+ *
  * <p>Per packet: drop copies of a frame already seen ({@link DuplicateFrames}), find the
  * connection (created only when a measured sender puts data, SYN or FIN on the wire; a
  * new SYN on a 4-tuple in use starts a new one), let the packet acknowledge the other
@@ -36,6 +47,12 @@ public final class FlowTracker {
     private long nextId;
     private long evictions;
     private long samples;
+    /** A packet time this far before the latest one is the clock stepping back (ntpd steps at 128 ms). */
+    static final long STEP_BACK_NANOS = 100_000_000L;
+    private long latestTs = Long.MIN_VALUE;   // the latest packet time, steps taken out
+    private long stepOffset;                  // added to packet times: the steps taken out so far
+    private long steps;
+    private long stepAt = Long.MIN_VALUE;     // packet time (steps out) where the last step was joined
     private long discarded;
     private boolean flushDue;
 
@@ -85,6 +102,7 @@ public final class FlowTracker {
 
     /** One decoded TCP packet (decode status OK) captured at {@code ts} ns. */
     public void onPacket(PacketView p, long ts) {
+        ts = unstep(ts);
         if (packetClock) advanceTo(ts);
         if (copies.isCopy(p, ts)) return;
 
@@ -139,7 +157,8 @@ public final class FlowTracker {
             }
             boolean ts0 = p.hasTimestamps();
             long rtt = SampleRule.onAck(acked, p.ack(), n, sackLeft, sackRight, ts0, ts0 ? p.tsEcr() : 0, ts);
-            if (rtt == SampleRule.DISCARDED || (rtt != SampleRule.NONE && (rtt < 0 || rtt > SampleRule.MAX_RTT_NANOS))) {
+            if (rtt == SampleRule.DISCARDED
+                    || (rtt != SampleRule.NONE && (rtt < 0 || rtt > SampleRule.MAX_RTT_NANOS || ts - rtt < stepAt))) {
                 discarded++;
             } else if (rtt != SampleRule.NONE) {
                 acked.recordSample(rtt, ts);
@@ -169,6 +188,19 @@ public final class FlowTracker {
         }
 
         if ((flags & PacketView.FIN) != 0) table.markClosing(c, clock);
+    }
+
+    /** Packet time with the capturing host's clock steps taken out (see the class comment). */
+    private long unstep(long ts) {
+        long t = ts + stepOffset;
+        if (latestTs != Long.MIN_VALUE && (t < latestTs - STEP_BACK_NANOS || t > latestTs + SampleRule.MAX_RTT_NANOS)) {
+            stepOffset += latestTs + 1 - t;
+            t = latestTs + 1;
+            stepAt = t;
+            steps++;
+        }
+        if (t > latestTs) latestTs = t;
+        return t;
     }
 
     /**
@@ -225,6 +257,8 @@ public final class FlowTracker {
      * stepped), or from an ACK that covers segments sent too far apart (the capture missed ACKs).
      */
     public long discarded() { return discarded; }
+    /** Steps of the capturing host's clock taken out of packet time. */
+    public long clockSteps() { return steps; }
     /** Frames ignored as copies of one seen a moment before (a capture on {@code any}, a mirror port). */
     public long copies() { return copies.copies(); }
     /** The tracker's packet-time clock, ns. */

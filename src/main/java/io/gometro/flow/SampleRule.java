@@ -42,10 +42,10 @@ package io.gometro.flow;
  * stacks: a receiver does not sit on the first one's ACK for longer, so a wider spread means
  * ACKs were missed, and the sample is discarded (and counted).
  *
- * <p><b>Time.</b> Samples come from packet timestamps only. A sample that is negative (the
- * capturing host's clock stepped back between the segment and its ACK) or longer than
+ * <p><b>Time.</b> Samples come from packet timestamps only, with the capturing host's clock
+ * steps taken out by the tracker. A sample that is still negative or longer than
  * {@link #MAX_RTT_NANOS} (TCP's longest retransmission timeout, so no ACK of a once-sent
- * segment can be later; the clock stepped forward) is discarded and counted by the tracker.
+ * segment can be later) is discarded and counted by the tracker.
  *
  * <p><b>Partial ACKs.</b> With TSO on the capturing host one captured segment can be
  * tens of kilobytes that the peer acknowledges in pieces. The first ACK that covers

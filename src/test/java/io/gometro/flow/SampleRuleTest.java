@@ -179,4 +179,38 @@ class SampleRuleTest {
         SampleRule.onSend(f, 200, 100, false, 2 * MS, 0);      // [100,200) was not captured
         assertEquals(21 * MS, ack(300, 21));
     }
+
+    @Test
+    void lostAcksWithTimestampsSampleTheSegmentTsecrNames() {
+        // The receiver acked 0..200 at ~30 ms with TSecr 1 (that ACK was not captured); its next
+        // ACK covers everything with TSecr 3: the sample comes from the segment with TSval 3.
+        SampleRule.onSend(f, 0, 100, false, 0, 1);
+        SampleRule.onSend(f, 100, 100, false, 1 * MS, 1);
+        SampleRule.onSend(f, 200, 100, false, 40 * MS, 3);
+        SampleRule.onSend(f, 300, 100, false, 41 * MS, 3);
+        assertEquals(30 * MS, SampleRule.onAck(f, 400, 0, NO_SACK, NO_SACK, true, 3, 70 * MS));
+    }
+
+    @Test
+    void lostAcksWithoutTimestampsOverAWideSpreadAreDiscarded() {
+        // Segments sent 5 s apart under one ACK: the receiver did not sit on the first one's ACK
+        // for 5 s (delayed ACK is at most 200-500 ms); the capture missed the ACKs between.
+        SampleRule.onSend(f, 0, 100, false, 0, 0);
+        SampleRule.onSend(f, 100, 100, false, 5_000 * MS, 0);
+        assertEquals(SampleRule.DISCARDED, ack(200, 5_030));
+        // Within the bound the earliest newly acked segment is timed, as the kernel does.
+        SampleRule.onSend(f, 200, 100, false, 6_000 * MS, 0);
+        SampleRule.onSend(f, 300, 100, false, 6_150 * MS, 0);
+        assertEquals(180 * MS, ack(400, 6_180));
+    }
+
+    @Test
+    void aClockStepBackLeavesTimesRepresentable() {
+        // Times before the flow's first segment (the clock stepped back) are kept, not clamped to
+        // it: a segment sent after the step is still timed by its ACK.
+        SampleRule.onSend(f, 0, 100, false, 100_000 * MS, 0);
+        assertEquals(20 * MS, ack(100, 100_020));
+        SampleRule.onSend(f, 100, 100, false, 70_000 * MS, 0);
+        assertEquals(25 * MS, ack(200, 70_025));
+    }
 }

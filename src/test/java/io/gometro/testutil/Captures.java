@@ -1,6 +1,9 @@
 package io.gometro.testutil;
 
 import io.gometro.decode.LinkType;
+import io.gometro.decode.PacketView;
+
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +17,9 @@ import java.util.List;
  *
  * <p>Frames that are too short to hold an Ethernet header are copied unchanged (SLL, SLL2,
  * VLAN) or dropped (RAW, which can only carry IP).
+ *
+ * <p>The rest make what real hosts do to a capture: every frame seen twice, the clock
+ * stepping, a 4-tuple reused by a new connection. These work on any link type.
  */
 public final class Captures {
     private Captures() {}
@@ -99,6 +105,56 @@ public final class Captures {
     public static PcapFile shift(PcapFile file, long deltaNanos) {
         List<PcapFile.Record> out = new ArrayList<>();
         for (PcapFile.Record r : file.records()) out.add(r.withTs(r.tsNanos() + deltaNanos));
+        return file.withRecords(file.linkType(), out);
+    }
+
+    /**
+     * Every frame followed by a copy {@code gapNanos} later, as a capture on {@code any} sees
+     * a bridged or bonded packet twice (records kept in time order).
+     */
+    public static PcapFile everyFrameTwice(PcapFile file, long gapNanos) {
+        List<PcapFile.Record> out = new ArrayList<>();
+        for (PcapFile.Record r : file.records()) {
+            out.add(r);
+            out.add(r.withTs(r.tsNanos() + gapNanos));
+        }
+        out.sort((a, b) -> Long.compare(a.tsNanos(), b.tsNanos()));   // stable: a copy stays after its original
+        return file.withRecords(file.linkType(), out);
+    }
+
+    /** The capturing host's clock steps by {@code deltaNanos} before record {@code from} (NTP, a resumed VM). */
+    public static PcapFile clockStep(PcapFile file, int from, long deltaNanos) {
+        List<PcapFile.Record> out = new ArrayList<>(file.records());
+        for (int i = from; i < out.size(); i++) out.set(i, out.get(i).withTs(out.get(i).tsNanos() + deltaNanos));
+        return file.withRecords(file.linkType(), out);
+    }
+
+    /**
+     * A capture of one connection, then the same connection again on the same 4-tuple
+     * {@code gapNanos} after its end, with every sequence and acknowledgment number moved by
+     * {@code isnDelta} (the new ISN behind the old when negative); the first copy's FIN and RST
+     * frames are left out, as when the close was lost, so nothing but the new SYN tells the
+     * two connections apart.
+     */
+    public static PcapFile reusedTuple(PcapFile file, int isnDelta, long gapNanos) {
+        List<PcapFile.Record> in = file.records();
+        long shift = in.getLast().tsNanos() - in.getFirst().tsNanos() + gapNanos;
+        PacketView v = new PacketView();
+        List<PcapFile.Record> out = new ArrayList<>();
+        for (PcapFile.Record r : in) {
+            boolean tcp = v.decode(MemorySegment.ofArray(r.data()), 0, r.caplen(), file.linkType()) == PacketView.OK;
+            if (!tcp || (v.flags() & (PacketView.FIN | PacketView.RST)) == 0) out.add(r);
+        }
+        for (PcapFile.Record r : in) {
+            byte[] d = r.data().clone();
+            if (v.decode(MemorySegment.ofArray(d), 0, d.length, file.linkType()) == PacketView.OK) {
+                ByteBuffer b = ByteBuffer.wrap(d);
+                int t = v.tcpOffset();
+                b.putInt(t + 4, v.seq() + isnDelta);
+                if ((v.flags() & PacketView.ACK) != 0) b.putInt(t + 8, v.ack() + isnDelta);
+            }
+            out.add(new PcapFile.Record(r.tsNanos() + shift, r.origLen(), d));
+        }
         return file.withRecords(file.linkType(), out);
     }
 
