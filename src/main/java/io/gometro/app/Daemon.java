@@ -47,21 +47,35 @@ final class Daemon {
     }
 
     private static int run(Flags flags, Shutdown shutdown) throws InterruptedException {
-        GoMetroConfig cfg;
+        GoMetroConfig loaded;
         try {
-            cfg = ConfigLoader.load(flags.cfg());
+            loaded = ConfigLoader.load(flags.cfg());
         } catch (ConfigMissingException e) {
+            LogSetup.bootAlsoTo(flags.log());
             LOG.error("{}; waiting {} s before exiting", e.getMessage(), MISSING_CONFIG_WAIT_MILLIS / 1000);
             shutdown.await(MISSING_CONFIG_WAIT_MILLIS);
             return 0;
         } catch (ConfigException e) {
+            LogSetup.bootAlsoTo(flags.log());
             LOG.error(e.getMessage());
             return 1;
         }
-        LogSetup.configure(cfg.logLevel(), cfg.logToFile(), flags.log());
-        for (String w : cfg.warnings()) LOG.warn(w);
+        LogSetup.configure(loaded.logLevel(), loaded.logToFile(), flags.log());
+        for (String w : loaded.warnings()) LOG.warn(w);
         LOG.info("go-metro {} starting: config {}, {} instance(s), DogStatsD {}:{}",
-                Version.get(), cfg.file(), cfg.instances().size(), cfg.statsdHost(), cfg.statsdPort());
+                Version.get(), loaded.file(), loaded.instances().size(), loaded.statsdHost(), loaded.statsdPort());
+        GoMetroConfig cfg;
+        try {
+            cfg = HeapBudget.fit(loaded, Runtime.getRuntime().maxMemory());
+        } catch (ConfigException e) {
+            LOG.error(e.getMessage());
+            return 1;
+        }
+        if (cfg.maxFlows() != loaded.maxFlows()) {
+            LOG.info("max_flows is not set: {} connections per instance fit {} instances' flow tables in the {} MB heap "
+                    + "(set init_config.max_flows to choose)", cfg.maxFlows(), cfg.instances().size(),
+                    Runtime.getRuntime().maxMemory() >> 20);
+        }
 
         if (cfg.instances().stream().anyMatch(i -> !i.isFile())) {
             long t0 = System.nanoTime();

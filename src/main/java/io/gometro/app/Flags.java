@@ -145,6 +145,36 @@ public final class Flags {
 
     private static FlagException usageError(String msg) { return new FlagException(msg, 2); }
 
+    /**
+     * For a command line that did not parse: the log file the daemon would have written (the last
+     * {@code -log}, else the default), or null when the arguments ask for analysis, the version or
+     * help, which print to the terminal and never write the daemon's log.
+     */
+    static Path daemonLog(String... args) {
+        Path log = Path.of(DEFAULT_LOG);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) break;
+            String body = a.startsWith("--") ? a.substring(2) : a.startsWith("-") ? a.substring(1) : null;
+            if (body == null) continue;
+            String name = body.contains("=") ? body.substring(0, body.indexOf('=')) : body;
+            switch (name) {
+                case "pcap", "version", "h", "help" -> { return null; }
+                case "log" -> {
+                    String v = body.contains("=") ? body.substring(body.indexOf('=') + 1)
+                            : i + 1 < args.length ? args[++i] : "";
+                    try {
+                        if (!v.isEmpty()) log = Path.of(v);
+                    } catch (java.nio.file.InvalidPathException e) {
+                        // keep the default
+                    }
+                }
+                default -> { }
+            }
+        }
+        return log;
+    }
+
     // Go's strconv.ParseBool spellings.
     private static boolean bool(String name, String value) throws FlagException {
         if (value == null) return true;

@@ -103,6 +103,18 @@ public final class LogSetup {
         return new Outcome(useFile ? file : null, !useFile, System.nanoTime() - t0);
     }
 
+    /**
+     * For what stops go-metro before {@link #configure} (a bad, unreadable or missing config, bad
+     * flags): the boot log to stderr, and the same lines to {@code file} in the Agent v5 format,
+     * since Agent v5's supervisord discards stderr (stderr_logfile=NONE) and the operator reads the
+     * log. If the file cannot be opened, stderr alone, as before.
+     */
+    public static synchronized void bootAlsoTo(Path file) {
+        if (file == null || prepare(file) != null) return;
+        Configuration boot = bootConfiguration(file);
+        Configurator.reconfigure(boot);
+    }
+
     /** Flushes and stops logging; call as the very last step of shutdown. */
     public static void shutdown() {
         LogManager.shutdown();
@@ -174,6 +186,11 @@ public final class LogSetup {
     }
 
     static Configuration bootConfiguration() {
+        return bootConfiguration(null);
+    }
+
+    /** The boot configuration; with {@code file}, its lines also go there (append, Agent v5 format). */
+    static Configuration bootConfiguration(Path file) {
         ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
         b.setConfigurationName("go-metro-boot");
         b.setStatusLevel(Level.ERROR);
@@ -181,8 +198,16 @@ public final class LogSetup {
                 .addAttribute("follow", true)
                 .add(b.newLayout("PatternLayout").addAttribute("pattern", BOOT_PATTERN)
                         .addAttribute("alwaysWriteExceptions", false)));
+        var root = b.newRootLogger(Level.INFO).add(b.newAppenderRef("err"));
+        if (file != null) {
+            b.add(b.newAppender("file", "File").addAttribute("fileName", file.toString())
+                    .addAttribute("append", true).addAttribute("immediateFlush", true)
+                    .add(b.newLayout("PatternLayout").addAttribute("pattern", BOOT_PATTERN)
+                            .addAttribute("alwaysWriteExceptions", false)));
+            root.add(b.newAppenderRef("file"));
+        }
         for (String q : QUIET) b.add(b.newLogger(q, Level.WARN));
-        b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("err")));
+        b.add(root);
         return b.build(false);
     }
 

@@ -29,6 +29,14 @@ public final class Main {
             flags = Flags.parse(args);
         } catch (FlagException e) {
             e.print(System.err);
+            if (e.exitCode() != 0 && Flags.daemonLog(args) != null) {
+                // The daemon under supervisord: stderr is discarded, so the reason goes to the log too.
+                logStarted = true;
+                LogSetup.boot();
+                LogSetup.bootAlsoTo(Flags.daemonLog(args));
+                org.apache.logging.log4j.LogManager.getLogger(Main.class)
+                        .error("bad command line: {}; see go-metro -h", e.getMessage());
+            }
             return e.exitCode();
         }
         if (flags.version()) {

@@ -190,7 +190,7 @@ public final class ConfigLoader {
 
         List<InstanceConfig> instances = instances(top);
         return new GoMetroConfig(file, snaplen, idle, exp, statsdHost, statsdPort, logToFile, level, flush,
-                maxFlows, maxPending, bufferSize, readTimeout, resolve, instances, warnings);
+                maxFlows, init.get("max_flows") != null, maxPending, bufferSize, readTimeout, resolve, instances, warnings);
     }
 
     private Duration expTtl(Map<?, ?> init) throws ConfigException {

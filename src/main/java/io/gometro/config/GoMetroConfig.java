@@ -21,6 +21,7 @@ import java.util.List;
  * @param logLevel      threshold of our own log
  * @param flushInterval how often gauges are sent
  * @param maxFlows      bound on tracked flows per instance
+ * @param maxFlowsSet   max_flows was in the file (else the default, which the daemon may lower to fit its heap)
  * @param maxPending    bound on unacknowledged segments remembered per flow
  * @param bufferSize    kernel capture buffer, bytes
  * @param readTimeoutMs pcap read timeout; also how often the flush clock advances without packets
@@ -32,7 +33,7 @@ import java.util.List;
  */
 public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration expTtl,
                             String statsdHost, int statsdPort, boolean logToFile, LogLevel logLevel,
-                            Duration flushInterval, int maxFlows, int maxPending, int bufferSize,
+                            Duration flushInterval, int maxFlows, boolean maxFlowsSet, int maxPending, int bufferSize,
                             int readTimeoutMs, Duration resolveInterval, List<InstanceConfig> instances,
                             List<String> warnings) {
     public static final int DEFAULT_SNAPLEN = 512;
@@ -58,6 +59,13 @@ public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration e
     public static final int DEFAULT_READ_TIMEOUT_MS = 100;
     /** Five minutes: names behind load balancers and CDNs change their addresses within hours. */
     public static final Duration DEFAULT_RESOLVE_INTERVAL = Duration.ofSeconds(300);
+
+    /** The same configuration with another max_flows (the daemon fits an unset one to its heap). */
+    public GoMetroConfig withMaxFlows(int flows) {
+        return new GoMetroConfig(file, snaplen, idleTtl, expTtl, statsdHost, statsdPort, logToFile, logLevel,
+                flushInterval, flows, maxFlowsSet, maxPending, bufferSize, readTimeoutMs, resolveInterval, instances,
+                warnings);
+    }
 
     public GoMetroConfig {
         instances = List.copyOf(instances);

@@ -63,6 +63,8 @@ public final class PacketView {
 
     private static final int ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86DD;
     private static final int ETH_8021Q = 0x8100, ETH_8021AD = 0x88A8, ETH_QINQ_OLD = 0x9100;
+    private static final int ETH_PPPOE_SESSION = 0x8864, PPP_IPV4 = 0x0021, PPP_IPV6 = 0x0057;
+    private static final int ETH_MPLS = 0x8847, ETH_MPLS_MULTICAST = 0x8848;
     private static final long V4_MAPPED = 0x0000_ffff_0000_0000L;
 
     // Scratch for the packet being decoded (valid during decode only).
@@ -165,11 +167,24 @@ public final class PacketView {
         }
     }
 
-    /** {@code type} is the ethertype read just before {@code p}; VLAN tags are peeled here. */
+    /**
+     * {@code type} is the ethertype read just before {@code p}; VLAN tags are peeled here, and
+     * a PPPoE session header or an MPLS label stack (an access network's, a carrier's mirror
+     * port) is stepped over to the IP packet inside.
+     */
     private int decodeEthertype(int type, int p) {
         for (int tags = 0; ; tags++) {
             if (type == ETH_IPV4) return decodeIpv4(p);
             if (type == ETH_IPV6) return decodeIpv6(p);
+            if (type == ETH_PPPOE_SESSION) {
+                // ver/type, code, session id, length (6 bytes), then the PPP protocol.
+                if (cap - p < 8) return TRUNCATED;
+                int proto = u16(p + 6);
+                if (proto == PPP_IPV4) return decodeIpv4(p + 8);
+                if (proto == PPP_IPV6) return decodeIpv6(p + 8);
+                return NOT_TCP;
+            }
+            if (type == ETH_MPLS || type == ETH_MPLS_MULTICAST) return decodeMpls(p);
             if (type != ETH_8021Q && type != ETH_8021AD && type != ETH_QINQ_OLD) return NOT_TCP;
             if (tags == MAX_VLAN_TAGS) return MALFORMED;
             // A tag is 2 bytes of TCI then the next ethertype.
@@ -177,6 +192,22 @@ public final class PacketView {
             type = u16(p + 2);
             p += 4;
         }
+    }
+
+    /** An MPLS label stack at {@code p}: 4 bytes a label up to the bottom of stack, then IP by its version. */
+    private int decodeMpls(int p) {
+        for (int labels = 0; labels < MAX_VLAN_TAGS * 2; labels++) {
+            if (cap - p < 4) return TRUNCATED;
+            boolean bottom = (u8(p + 2) & 1) != 0;
+            p += 4;
+            if (!bottom) continue;
+            if (cap - p < 1) return TRUNCATED;
+            int version = u8(p) >>> 4;
+            if (version == 4) return decodeIpv4(p);
+            if (version == 6) return decodeIpv6(p);
+            return NOT_TCP;   // a pseudowire's Ethernet frame, or another payload
+        }
+        return MALFORMED;
     }
 
     // ---- network layer -----------------------------------------------------------------

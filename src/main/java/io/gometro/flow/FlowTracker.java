@@ -139,14 +139,6 @@ public final class FlowTracker {
         c.lastSeen = clock;
         if (syn) c.rememberSyn(srcIsA, p.seq());
 
-        if ((flags & PacketView.RST) != 0) {
-            // Nothing will be acknowledged any more: the pending segments can go.
-            if (c.toA != null) c.toA.queue.release();
-            if (c.toB != null) c.toB.queue.release();
-            table.markClosing(c, clock);
-            return;
-        }
-
         // This packet acknowledges the data flowing the other way.
         Flow acked = srcIsA ? c.toA : c.toB;
         if (acked != null && (flags & PacketView.ACK) != 0) {
@@ -168,6 +160,15 @@ public final class FlowTracker {
                     fresh.add(acked);
                 }
             }
+        }
+
+        if ((flags & PacketView.RST) != 0) {
+            // Its ACK counted above (a refused SYN is answered at once); nothing will be acknowledged
+            // any more, so the pending segments can go.
+            if (c.toA != null) c.toA.queue.release();
+            if (c.toB != null) c.toB.queue.release();
+            table.markClosing(c, clock);
+            return;
         }
 
         if (senderMeasured) {

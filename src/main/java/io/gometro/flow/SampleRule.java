@@ -18,7 +18,8 @@ package io.gometro.flow;
  * as the Linux stack does (tcp_clean_rtx_queue, then tcp_sacktag_one): from the earliest
  * newly cumulatively acknowledged segment that was sent only once; failing that, from
  * the earliest newly SACKed segment sent only once. A duplicate ACK that brings no new
- * SACK information yields nothing. Because the sample always comes from the earliest
+ * SACK information yields nothing. An RST that carries an ACK acknowledges like any ACK (a
+ * refused SYN is answered at once: the RST-ACK times it) before the connection closes. Because the sample always comes from the earliest
  * newly covered segment, a late ACK that covers reordered segments does not inflate
  * the figure, unlike pairing each ACK with the segment that ends exactly at it.
  *

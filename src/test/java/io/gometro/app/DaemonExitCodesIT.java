@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gometro.lab.Cmd;
+import io.gometro.lab.LabTools;
+import org.junit.jupiter.api.Assumptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +74,10 @@ class DaemonExitCodesIT {
                 Arguments.of("no-whitelist", "instances:\n  - interface: lo\n", "instances[0]"),
                 Arguments.of("local-only-whitelist", "instances:\n  - interface: lo\n    ips: [127.0.0.1]\n", "instances[0]"),
                 Arguments.of("alias-bomb", billionLaughs(), "alias"),
-                Arguments.of("yaml-syntax", "init_config:\n  snaplen: [512\n" + OK_INSTANCE, "yaml"));
+                Arguments.of("yaml-syntax", "init_config:\n  snaplen: [512\n" + OK_INSTANCE, "yaml"),
+                // 2 x 100 000 connections do not fit the daemon's 64 MB heap (app/HeapBudget).
+                Arguments.of("max-flows-do-not-fit", "init_config:\n  max_flows: 100000\n" + OK_INSTANCE
+                        + "  - interface: any\n    ips: [192.0.2.11]\n", "init_config.max_flows"));
     }
 
     static String billionLaughs() {
@@ -105,12 +110,16 @@ class DaemonExitCodesIT {
         Path cfg = DaemonHarness.write(dir.resolve(name + ".yaml"), yaml);
         Path log = dir.resolve(name + ".log");
         Cmd.Result r = Cmd.run(Duration.ofSeconds(60), DaemonHarness.daemonCommand("-cfg=" + cfg, "-log=" + log));
-        // Errors found before the log is set up go to stderr; later ones (the whitelist) to the -log file.
-        String all = r.stdout() + r.stderr() + DaemonHarness.read(log);
+        // Every error reaches the -log file, where the operator looks (Agent v5's supervisord discards
+        // stderr); those found before logging is set up go to stderr too.
+        String logged = DaemonHarness.read(log);
+        String all = r.stdout() + r.stderr() + logged;
         assertEquals(1, r.exitCode(), name + ":\n" + all);
         assertNoStackTrace(all);
-        List<String> errors = all.lines().filter(l -> l.contains("| ERROR |")).toList();
-        assertEquals(1, errors.size(), name + ": expected one ERROR line:\n" + all);
+        List<String> errors = logged.lines().filter(l -> l.contains("| ERROR |")).toList();
+        assertEquals(1, errors.size(), name + ": expected one ERROR line in the -log file:\n" + all);
+        assertTrue(r.stderr().isEmpty() || r.stderr().contains(errors.get(0).substring(errors.get(0).lastIndexOf(") | ") + 4)),
+                name + ": stderr says something else than the log:\n" + all);
         String line = errors.get(0);
         assertTrue(line.contains(cfg.toString()), name + ": the error does not name the file: " + line);
         assertTrue(line.toLowerCase().contains(key.toLowerCase()), name + ": the error does not name " + key + ": " + line);
@@ -123,6 +132,9 @@ class DaemonExitCodesIT {
         long t0 = System.nanoTime();
         Cmd.Result r = run("-cfg=" + cfg);
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        String logged = DaemonHarness.read(dir.resolve("go-metro.log"));
+        assertTrue(logged.contains(cfg.toString()) && logged.contains("configuration file not found"),
+                "the -log file names the missing file:\n" + logged);
         String all = r.stdout() + r.stderr();
         assertEquals(0, r.exitCode(), all);
         assertTrue(ms >= 4_500, "exited after " + ms + " ms; supervisord would count a fast failure");
@@ -134,13 +146,69 @@ class DaemonExitCodesIT {
 
     @Test
     void badFlagsExitTwo() {
+        Path log = dir.resolve("flags.log");
         for (String[] args : new String[][] {{"-bogus"}, {"-cfg"}, {"-st=perhaps"}, {"-json"}, {"extra-arg"}}) {
-            Cmd.Result r = Cmd.run(Duration.ofSeconds(30), DaemonHarness.daemonCommand(args));
+            List<String> a = new ArrayList<>(List.of("-log", log.toString()));
+            a.addAll(List.of(args));
+            long before = DaemonHarness.read(log).lines().count();
+            Cmd.Result r = Cmd.run(Duration.ofSeconds(30), DaemonHarness.daemonCommand(a.toArray(String[]::new)));
             assertEquals(2, r.exitCode(), String.join(" ", args) + ":\n" + r.stdout() + r.stderr());
             assertTrue(r.stderr().contains("Usage of go-metro"), String.join(" ", args) + ": no usage on stderr:\n" + r.stderr());
             assertTrue(r.stdout().isEmpty(), "stdout is for results only: " + r.stdout());
             assertNoStackTrace(r);
+            List<String> added = DaemonHarness.read(log).lines().skip(before).toList();
+            assertEquals(1, added.size(), String.join(" ", args) + ": one line in the -log file: " + added);
+            assertTrue(added.get(0).contains("| ERROR |") && added.get(0).contains("bad command line"), added.get(0));
         }
+        // Analysis mode and help print to the terminal only.
+        Cmd.Result r = Cmd.run(Duration.ofSeconds(30), DaemonHarness.daemonCommand("-log", log.toString(), "-pcap"));
+        assertEquals(2, r.exitCode());
+        assertEquals(5, DaemonHarness.read(log).lines().count(), "no log line for analysis mode's bad flags");
+    }
+
+    /**
+     * An out-of-memory exit leaves its line in the -log file: the packaged launcher's OnOutOfMemoryError
+     * hook. Forced with a 16 MB heap (GO_METRO_JAVA_OPTS) and a replayed capture in which 24 senders
+     * leave 40 000 segments each unacknowledged under max_pending 65536 (~1.3 MB per sender).
+     */
+    @Test
+    void outOfMemoryLeavesItsLineInTheLog() throws IOException {
+        Path launcher = LabTools.targetDir().resolve("go-metro/bin/go-metro");
+        Assumptions.assumeTrue(Files.isExecutable(launcher), "needs the packaged launcher (mvn package)");
+        Path pcap = dir.resolve("unacked.pcap");
+        try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(pcap), 1 << 16)) {
+            java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            out.write(h.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1).array());
+            byte[] frame = io.gometro.testutil.Packets.tcp().src("10.0.0.1", 40000).dst("192.0.2.10", 80).seq(0).ack(1)
+                    .flags(0x18).payload(100).ethernet();
+            java.nio.ByteBuffer rec = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int n = 0;
+            for (int seg = 0; seg < 40_000; seg++) {
+                for (int sender = 0; sender < 24; sender++, n++) {
+                    java.nio.ByteBuffer f = java.nio.ByteBuffer.wrap(frame);
+                    f.put(29, (byte) (sender + 1));         // 10.0.0.<sender+1>
+                    f.putInt(38, seg * 100);                // seq
+                    rec.clear();
+                    rec.putInt(1_700_000_000 + n / 100_000).putInt(n % 100_000 * 10).putInt(frame.length)
+                            .putInt(frame.length + 100);
+                    out.write(rec.array());
+                    out.write(frame);
+                }
+            }
+        }
+        Path cfg = DaemonHarness.write(dir.resolve("oom.yaml"), "init_config:\n  max_pending: 65536\n  max_flows: 100\n"
+                + "instances:\n  - interface: file\n    pcap: " + pcap + "\n    ips: [192.0.2.10]\n");
+        Path log = dir.resolve("oom.log");
+        List<String> cmd = new ArrayList<>(List.of("env", "GO_METRO_JAVA_OPTS=-Xmx16m"));
+        cmd.addAll(List.of(launcher.toString(), "-cfg=" + cfg, "-log=" + log));
+        Cmd.Result r = Cmd.run(Duration.ofSeconds(90), cmd);
+        String logged = DaemonHarness.read(log);
+        assertEquals(3, r.exitCode(), "ExitOnOutOfMemoryError's exit code:\n" + r.stderr() + "\n" + logged);
+        List<String> oom = logged.lines().filter(l -> l.contains("| CRITICAL | go-metro |") && l.contains("out of memory")).toList();
+        assertEquals(1, oom.size(), logged);
+        assertTrue(oom.get(0).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\| CRITICAL \\| go-metro \\| .*max_flows.*"),
+                "Agent v5's line format, naming the fix: " + oom.get(0));
+        System.out.println("out of memory: exit 3, log: " + oom.get(0));
     }
 
     @Test

@@ -141,4 +141,70 @@ class FlowFloodDaemonIT {
             assertTrue(peakKb <= RSS_LIMIT_KB, "peak RSS " + peakKb + " KB over " + RSS_LIMIT_KB + " KB");
         }
     }
+
+    /**
+     * Two instances flooded at once with max_flows unset: 2 x 100 000 connections do not fit the
+     * daemon's heap, so it lowers each table to what fits (app/HeapBudget) and says so, instead of
+     * dying of out-of-memory in a restart loop. Both replays run to their end with exit 0.
+     */
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void twoInstancesFloodedAtOnceFitTheHeap() throws Exception {
+        Path launcher = Path.of(System.getProperty("basedir", ".")).resolve("target/go-metro/bin/go-metro");
+        assumeTrue(Files.isExecutable(launcher), "needs the packaged daemon (mvn package)");
+        Path a = dir.resolve("flood-a.pcap"), b = dir.resolve("flood-b.pcap");
+        FlowFlood.generate(a, 42);
+        Files.copy(a, b);
+        Path log = dir.resolve("go-metro.log"), out = dir.resolve("out.txt");
+        try (DatagramSocket statsd = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            statsd.setSoTimeout(200);
+            statsd.setReceiveBufferSize(4 << 20);
+            Path cfg = dir.resolve("go-metro.yaml");
+            Files.writeString(cfg, """
+                    init_config:
+                      statsd_ip: 127.0.0.1
+                      statsd_port: %d
+                      flush_interval: %d
+                    instances:
+                      - interface: file
+                        pcap: %s
+                        ips: [10.2.0.1, 10.9.0.1, 10.2.0.9]
+                        tags: [replay:a]
+                      - interface: file
+                        pcap: %s
+                        ips: [10.2.0.1, 10.9.0.1, 10.2.0.9]
+                        tags: [replay:b]
+                    """.formatted(statsd.getLocalPort(), FLUSH_S, a, b));
+            Process p = new ProcessBuilder(GoMetroCommand.command("-cfg=" + cfg, "-log=" + log))
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            long maxActive = 0;
+            byte[] buf = new byte[65536];
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (System.nanoTime() < deadline) {
+                DatagramPacket d = new DatagramPacket(buf, buf.length);
+                try {
+                    statsd.receive(d);
+                    for (String g : new String(buf, 0, d.getLength(), StandardCharsets.UTF_8).split("\n")) {
+                        if (g.startsWith("go_metro.flows.active:")) {
+                            maxActive = Math.max(maxActive, (long) Double.parseDouble(g.substring(22, g.indexOf('|'))));
+                        }
+                    }
+                } catch (SocketTimeoutException e) {
+                    if (!p.isAlive()) break;
+                }
+            }
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the daemon ends at the end of both files");
+            String l = Files.readString(log), o = Files.readString(out);
+            assertEquals(0, p.exitValue(), "exit code (3 would be out of memory); output:\n" + o + "\nlog:\n" + l);
+            Matcher m = Pattern.compile("max_flows is not set: (\\d+) connections per instance fit 2 instances").matcher(l);
+            assertTrue(m.find(), "the log says what max_flows became:\n" + l);
+            long fitted = Long.parseLong(m.group(1));
+            assertTrue(fitted < TrackerConfig.defaults().maxFlows() && fitted > 10_000, "fitted " + fitted);
+            assertEquals(fitted, maxActive, "each table fills to the fitted max_flows and no further");
+            assertTrue(l.contains("flow table full (max_flows " + fitted + ")"), l);
+            assertTrue(l.lines().filter(x -> x.contains("end of capture file")).count() == 2, l);
+            System.out.printf(Locale.ROOT, "FlowFloodDaemonIT: two instances flooded at once: max_flows fitted to %d each, "
+                    + "max flows.active %d, exit 0%n", fitted, maxActive);
+        }
+    }
 }
