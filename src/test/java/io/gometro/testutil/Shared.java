@@ -1,0 +1,46 @@
+package io.gometro.testutil;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Captures other projects published, read at test time from {@code ../shared} beside the
+ * checkout (CI has it there too) and never copied into the project. When it is absent the
+ * test fails naming the path: a test that needs them is never silently green.
+ */
+public final class Shared {
+    private Shared() {}
+
+    /** ../shared, or the directory named by -Dgometro.shared. */
+    public static Path dir() {
+        Path d = Path.of(System.getProperty("gometro.shared",
+                Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("../shared").normalize().toString()));
+        if (!Files.isDirectory(d.resolve("realworld")) || !Files.isDirectory(d.resolve("fixtures"))) {
+            throw new IllegalStateException("this test reads public captures from " + d + " (fixtures/ and realworld/), "
+                    + "which is missing: check the project out beside shared/, or set -Dgometro.shared=DIR");
+        }
+        return d;
+    }
+
+    /** go-metro's own public captures: test_scp.pcap, test_tcp.pcap. */
+    public static Path fixture(String name) {
+        return dir().resolve("fixtures").resolve(name);
+    }
+
+    /** One capture of shared/realworld (see its MANIFEST.tsv). */
+    public static Path realworld(String name) {
+        return dir().resolve("realworld").resolve(name);
+    }
+
+    /** Every capture of shared/realworld, by name. */
+    public static List<Path> realworld() {
+        try (Stream<Path> s = Files.list(dir().resolve("realworld"))) {
+            return s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + dir().resolve("realworld") + ": " + e.getMessage(), e);
+        }
+    }
+}
