@@ -22,7 +22,7 @@ final class Packets {
     final long span;
 
     Packets(Arena arena, int copies, long shiftNanos) {
-        PcapFile f = PcapFile.resource("test_scp.pcap");
+        PcapFile f = PcapFile.fixture("test_scp.pcap");   // ../shared/fixtures, read at bench time
         List<PcapFile.Record> rs = f.records();
         int n = rs.size();
         long t0 = rs.get(0).tsNanos();

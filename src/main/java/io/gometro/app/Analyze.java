@@ -35,7 +35,7 @@ final class Analyze {
 
         try (CaptureHandle h = CaptureHandle.openOffline(pcap)) {
             if (filter != null && !filter.isBlank()) h.setFilter(filter);
-            PacketPump pump = new PacketPump(tracker, h.linkType(), false);
+            PacketPump pump = new PacketPump(tracker, h.linkType());
             CaptureHandle.End end;
             do end = h.loop(pump, () -> false); while (end == CaptureHandle.End.YIELD);
             tracker.finish(tracker.clock());

@@ -41,7 +41,7 @@ public final class AotTraining {
             if (!daemon) {
                 // The hot path gets warm enough for the profiles to mean something.
                 for (int i = 0; i < 20; i++) {
-                    rc |= Main.run(new String[] {"-pcap=" + pcap, "-local=10.42.31.222", "-json"});
+                    rc |= Main.run(new String[] {"-pcap=" + pcap, "-local=10.99.1.1", "-json"});
                 }
                 rc |= Main.run(new String[] {"-pcap", pcap});
                 rc |= Main.run(new String[] {"-version"});
@@ -64,7 +64,7 @@ public final class AotTraining {
                     instances:
                       - interface: file
                         pcap: %s
-                        ips: [162.243.251.92]
+                        ips: [10.99.1.2]
                     """.formatted(pcap));
             rc |= Main.run(new String[] {"-cfg=" + cfg, "-log=" + work.resolve("go-metro.log")});
         } finally {

@@ -9,9 +9,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * The hot path of one capture thread: raw bytes in, decoded in place, handed to the
  * thread's tracker. Counts what it skips; allocates nothing, logs nothing. Every
- * {@link #BATCH} packets it hands control back to its runner (the capture loop returns
- * YIELD), and on packet time also when a flush falls due, so that the runner's clock,
- * flushes and filter swaps happen between packets, never inside this callback.
+ * {@link #BATCH} packets, and as soon as the tracker has a flush due, it hands control back
+ * to its runner (the capture loop returns YIELD), so that the runner's clock, flushes and
+ * filter swaps happen between packets, never inside this callback.
  */
 final class PacketPump implements PacketHandler {
     /** Packets between returns to the runner: about 1 ms at 1 M packets/s. */
@@ -20,25 +20,19 @@ final class PacketPump implements PacketHandler {
     private final PacketView view = new PacketView();
     private final FlowTracker tracker;
     private final int linkType;
-    private final boolean packetTime;   // the runner's clock is packet time (a replayed file)
     private int sinceYield;
 
     // Read by the same thread between packets; plain fields on purpose.
     long packets, tcp, truncated, malformed, fragments, other;
-    /** The highest packet time seen, ns (Long.MIN_VALUE before the first packet). */
-    long lastTs = Long.MIN_VALUE;
 
-    /** @param packetTime yield as soon as a packet's time reaches the tracker's next flush */
-    PacketPump(FlowTracker tracker, int linkType, boolean packetTime) {
+    PacketPump(FlowTracker tracker, int linkType) {
         this.tracker = tracker;
         this.linkType = linkType;
-        this.packetTime = packetTime;
     }
 
     @Override
     public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos) {
         packets++;
-        if (tsNanos > lastTs) lastTs = tsNanos;
         switch (view.decode(seg, offset, caplen, linkType)) {
             case PacketView.OK -> { tcp++; tracker.onPacket(view, tsNanos); }
             case PacketView.TRUNCATED -> truncated++;
@@ -46,7 +40,7 @@ final class PacketPump implements PacketHandler {
             case PacketView.FRAGMENT -> fragments++;
             default -> other++;
         }
-        if (++sinceYield >= BATCH || (packetTime && tsNanos >= tracker.nextFlushAt())) {
+        if (++sinceYield >= BATCH || tracker.flushDue()) {
             sinceYield = 0;
             return false;
         }

@@ -82,7 +82,8 @@ final class Sniffer implements Runnable, FlowListener {
         this.shutdown = shutdown;
         this.tracker = new FlowTracker(new TrackerConfig(
                 cfg.idleTtl().toNanos(), cfg.expTtl().toNanos(), cfg.flushInterval().toNanos(),
-                cfg.maxFlows(), cfg.maxPending(), false), local, this, false);
+                cfg.maxFlows(), cfg.maxPending(), false), local, this,
+                inst.isFile() ? FlowTracker.Schedule.PACKET_TIME_RUNNER_FLUSHES : FlowTracker.Schedule.RUNNER_CLOCK);
         this.reporter = new StatsdReporter(sink, iface(), tags, names, soften, this::counters);
         open();
         this.thread = new Thread(this, "sniffer-" + iface());
@@ -120,7 +121,7 @@ final class Sniffer implements Runnable, FlowListener {
             }
         }
         handleOpen = true;
-        if (pump == null) pump = new PacketPump(tracker, handle.linkType(), inst.isFile());
+        if (pump == null) pump = new PacketPump(tracker, handle.linkType());
         LOG.info("capturing on {} (link type {}) with filter \"{}\"",
                 inst.isFile() ? inst.pcap().orElseThrow() : inst.interfaceName(), handle.linkType(), filter);
     }
@@ -152,15 +153,18 @@ final class Sniffer implements Runnable, FlowListener {
 
     /** The schedule's clock: packet time for a replayed file, else monotonic. */
     private long now() {
-        return inst.isFile() ? Math.max(tracker.clock(), pump.lastTs) : System.nanoTime();
+        return inst.isFile() ? tracker.clock() : System.nanoTime();
     }
 
     /** Reads until the capture ends or stops, doing the control work between packets. */
     private CaptureHandle.End runCapture(java.util.function.BooleanSupplier stop) {
         for (;;) {
-            CaptureHandle.End end = handle.loop(pump, stop);
             betweenPackets();
-            if (end != CaptureHandle.End.YIELD) return end;
+            CaptureHandle.End end = handle.loop(pump, stop);
+            if (end != CaptureHandle.End.YIELD) {
+                betweenPackets();
+                return end;
+            }
         }
     }
 

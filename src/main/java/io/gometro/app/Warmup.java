@@ -35,7 +35,7 @@ final class Warmup {
                 new FlowListener() {
                     @Override public void onFlush(long now, List<Flow> fresh) {}
                 });
-        PacketPump pump = new PacketPump(t, LinkType.ETHERNET, false);
+        PacketPump pump = new PacketPump(t, LinkType.ETHERNET);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(LEN), ack = arena.allocate(LEN);
             frame(data, 0x0a000001, 0x0a000002, 80, 0x18);   // PSH|ACK, 10.0.0.1:port -> 10.0.0.2:80

@@ -11,11 +11,10 @@ import java.util.List;
  * locked.
  *
  * <p><b>Two kinds of time.</b> RTT samples come from packet timestamps only. The schedule
- * (flush ticks, idle and close expiry) runs on a separate clock: packet time for a tracker
- * made with {@code packetClock} (a replayed file, tests: deterministic, the highest packet
- * time seen), otherwise the clock its runner passes to {@link #advanceTo} between packets
- * (live: a monotonic clock, so an NTP step or a resumed VM neither stops reporting nor
- * expires every connection).
+ * (flush ticks, idle and close expiry) runs on the clock its {@link Schedule} names: packet
+ * time for a replayed file and tests (deterministic: the highest packet time seen), or the
+ * clock its runner passes to {@link #advanceTo} between packets (live: a monotonic clock, so
+ * an NTP step or a resumed VM neither stops reporting nor expires every connection).
  *
  * <p><b>Clock steps in packet time.</b> Packet timestamps are the capturing host's wall
  * clock. A capture's time never runs back by more than reordering across CPUs (microseconds),
@@ -40,6 +39,7 @@ public final class FlowTracker {
     private final FlowListener listener;
     private final FlowTable table;
     private final boolean packetClock;
+    private final boolean flushesItself;
     private final DuplicateFrames copies = new DuplicateFrames();
 
     private long clock = Long.MIN_VALUE;
@@ -72,23 +72,29 @@ public final class FlowTracker {
     private final ArrayList<Flow> removedFlows = new ArrayList<>();
     private final ArrayList<FlowListener.Removal> removedWhy = new ArrayList<>();
 
-    /** A tracker on packet time: each packet advances the schedule, and a due flush runs at once. */
-    public FlowTracker(TrackerConfig cfg, LocalPolicy local, FlowListener listener) {
-        this(cfg, local, listener, true);
+    /** Which clock the schedule runs on, and who flushes. */
+    public enum Schedule {
+        /** Packet time; a due flush runs within {@link #onPacket} (analysis mode, tests). */
+        PACKET_TIME,
+        /** Packet time; a due flush waits for the runner's {@link #flush()} (the daemon replaying a file). */
+        PACKET_TIME_RUNNER_FLUSHES,
+        /** The runner's clock ({@link #advanceTo}) and the runner's {@link #flush()} (live). */
+        RUNNER_CLOCK
     }
 
-    /**
-     * @param packetClock true: the schedule follows packet time and flushes as it falls due;
-     *                    false: only {@link #advanceTo} moves it, and a due flush waits for
-     *                    {@link #flush()} ({@link #flushDue()}), so that the runner does the
-     *                    reporting between packets
-     */
-    public FlowTracker(TrackerConfig cfg, LocalPolicy local, FlowListener listener, boolean packetClock) {
+    /** A tracker on packet time that flushes as ticks fall due ({@link Schedule#PACKET_TIME}). */
+    public FlowTracker(TrackerConfig cfg, LocalPolicy local, FlowListener listener) {
+        this(cfg, local, listener, Schedule.PACKET_TIME);
+    }
+
+    /** Where a flush waits for the runner, it checks {@link #flushDue()} between packets. */
+    public FlowTracker(TrackerConfig cfg, LocalPolicy local, FlowListener listener, Schedule schedule) {
         this.cfg = cfg;
         this.local = local;
         this.listener = listener;
         this.table = new FlowTable(cfg.maxFlows());
-        this.packetClock = packetClock;
+        this.packetClock = schedule != Schedule.RUNNER_CLOCK;
+        this.flushesItself = schedule == Schedule.PACKET_TIME;
     }
 
     /**
@@ -206,8 +212,10 @@ public final class FlowTracker {
 
     /**
      * The schedule's clock moves to {@code now} (never backwards): drop connections idle for
-     * idle_ttl or closed for exp_ttl, and flush when a tick is due (on packet time at once,
-     * otherwise at the runner's {@link #flush()}). O(1) when nothing is due.
+     * idle_ttl or closed for exp_ttl, and flush when a tick is due (at once, or at the runner's
+     * {@link #flush()}, as the {@link Schedule} says). O(1) when nothing is due. The runner of a
+     * {@link Schedule#RUNNER_CLOCK} tracker calls it before the first packet too, so that
+     * connections are seen at a time of that clock.
      */
     public void advanceTo(long now) {
         if (now <= clock) return;
@@ -218,15 +226,12 @@ public final class FlowTracker {
             long behind = (now - nextFlush) / cfg.flushNanos();
             nextFlush += (behind + 1) * cfg.flushNanos();
             flushDue = true;
-            if (packetClock) flush();
+            if (flushesItself) flush();
         }
     }
 
     /** A flush tick has passed since the last {@link #flush()}. */
     public boolean flushDue() { return flushDue; }
-
-    /** When the next flush tick falls due, on the schedule's clock (Long.MIN_VALUE before the first packet). */
-    public long nextFlushAt() { return nextFlush; }
 
     /** End of capture: a last flush, then every remaining connection is removed (Removal.END). */
     public void finish(long now) {

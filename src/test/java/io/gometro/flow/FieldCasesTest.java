@@ -77,7 +77,7 @@ class FieldCasesTest {
         try (Reader r = Files.newBufferedReader(DIR.resolve(name + ".txt"))) {
             p.load(r);
         }
-        return FixtureRttTest.local(p.getProperty("local"));
+        return Tracking.local(p.getProperty("local"));
     }
 
     /** The bar: samples within 5% of {@code times} the clean count, p50 within 2%, nothing outside [min, max]. */

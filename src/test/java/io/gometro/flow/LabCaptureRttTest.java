@@ -32,10 +32,10 @@ class LabCaptureRttTest {
         double trueMs = Double.parseDouble(p.getProperty("true_rtt_ms"));
         double kernelMs = Long.parseLong(p.getProperty("kernel_median_srtt_us")) / 1000.0;
 
-        List<FixtureRttTest.Snap> flows = FixtureRttTest.track(PcapFile.read(DIR.resolve(name + ".pcap")),
-                FixtureRttTest.local(p.getProperty("local")));
+        List<Tracking.Snap> flows = Tracking.track(PcapFile.read(DIR.resolve(name + ".pcap")),
+                Tracking.local(p.getProperty("local")));
         assertEquals(1, flows.size(), name);
-        FixtureRttTest.Snap f = flows.get(0);
+        Tracking.Snap f = flows.get(0);
         assertTrue(f.samples() >= 50, name + ": samples " + f.samples());
         assertEquals(trueMs, f.srttNanos() / 1e6, trueMs * 0.05, name + ": avg");
         assertEquals(kernelMs, f.p50Nanos() / 1e6, kernelMs * 0.05, name + ": p50");

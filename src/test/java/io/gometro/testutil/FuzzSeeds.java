@@ -12,7 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Writes the committed seed corpora of the Jazzer targets from the fixtures. Run once by
+ * Writes the committed seed corpora of the Jazzer targets from the lab's own recordings (a
+ * request/response and a bulk connection through the delay bridge) and built packets; nothing
+ * here comes from another project's captures. Run once by
  * hand after changing a target's input format:
  * {@code java -cp target/test-classes:target/classes io.gometro.testutil.FuzzSeeds src/test/resources}
  * (the files it writes are committed; the tests do not regenerate them).
@@ -30,13 +32,15 @@ public final class FuzzSeeds {
 
     static void decodeSeeds(Path dir) throws IOException {
         Files.createDirectories(dir);
-        PcapFile tcp = PcapFile.resource("test_tcp.pcap"), scp = PcapFile.resource("test_scp.pcap");
-        for (int i = 0; i < tcp.records().size(); i++) write(dir, "http-" + i, cut(tcp.records().get(i)));
-        List<PcapFile.Record> s = scp.records();
+        PcapFile rr = PcapFile.resource("lab/v4-ethernet-rr.pcap"), bulk = PcapFile.resource("lab/v4-ethernet-bulk.pcap");
+        for (int i = 0; i < 16; i++) write(dir, "rr-" + i, cut(rr.records().get(i)));
+        List<PcapFile.Record> s = bulk.records();
         for (int i = 0; i < s.size(); i++) {
-            if (i < 8 || i % 80 == 0 || i >= s.size() - 4) write(dir, "scp-" + i, cut(s.get(i)));
+            if (i < 8 || i % 80 == 0 || i >= s.size() - 4) write(dir, "bulk-" + i, cut(s.get(i)));
         }
-        PcapFile head = tcp.withRecords(LinkType.ETHERNET, tcp.records().subList(0, 4));
+        PcapFile v6 = PcapFile.resource("lab/v6-ethernet-rr.pcap");
+        for (int i = 0; i < 4; i++) write(dir, "rr6-" + i, cut(v6.records().get(i)));
+        PcapFile head = rr.withRecords(LinkType.ETHERNET, rr.records().subList(0, 4));
         writeAll(dir, "sll", Captures.toSll(head));
         writeAll(dir, "sll2", Captures.toSll2(head));
         writeAll(dir, "vlan", Captures.vlan(head, 42));
@@ -68,11 +72,11 @@ public final class FuzzSeeds {
 
     static void trackerSeeds(Path dir) throws IOException {
         Files.createDirectories(dir);
-        PcapFile tcp = PcapFile.resource("test_tcp.pcap"), scp = PcapFile.resource("test_scp.pcap");
-        write(dir, "http-fixture", rawOps(header(0xFF, 0xE7, 0x00), tcp.records()));
-        List<PcapFile.Record> s = scp.records();
-        write(dir, "scp-start", rawOps(header(0xFF, 0xE7, 0x00), s.subList(0, 90)));
-        write(dir, "scp-middle", rawOps(header(0x7B, 0x27, 0x00), s.subList(300, 390)));
+        PcapFile rr = PcapFile.resource("lab/v4-ethernet-rr.pcap"), bulk = PcapFile.resource("lab/v4-ethernet-bulk.pcap");
+        write(dir, "rr-lab", rawOps(header(0xFF, 0xE7, 0x00), rr.records().subList(0, 40)));
+        List<PcapFile.Record> s = bulk.records();
+        write(dir, "bulk-start", rawOps(header(0xFF, 0xE7, 0x00), s.subList(0, 90)));
+        write(dir, "bulk-middle", rawOps(header(0x7B, 0x27, 0x00), s.subList(s.size() / 2, s.size() / 2 + 90)));
 
         // Built ops: handshake, data, partial/full ACKs, a retransmission, SACK, FIN, RST.
         Ops o = new Ops(header(0x3F, 0xFF, 0x08));

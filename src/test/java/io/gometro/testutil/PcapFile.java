@@ -18,7 +18,7 @@ import java.util.List;
  * epoch either way. Writes in the chosen order and resolution.
  *
  * <pre>{@code
- * PcapFile f = PcapFile.resource("test_scp.pcap");
+ * PcapFile f = PcapFile.resource("lab/v4-ethernet-bulk.pcap");
  * for (PcapFile.Record r : f.records()) view.decode(MemorySegment.ofArray(r.data()), 0, r.caplen(), f.linkType());
  * Captures.toSll(f).write(tmp.resolve("scp-sll.pcap"));
  * }</pre>
@@ -70,7 +70,16 @@ public record PcapFile(int linkType, int snaplen, boolean nanos, ByteOrder byteO
         return new PcapFile(linkType, snaplen, nanos, order, records);
     }
 
-    /** Reads a fixture from {@code src/test/resources/pcap/}. */
+    /** Reads one of go-metro's public captures from ../shared/fixtures (see {@link Shared}). */
+    public static PcapFile fixture(String name) {
+        try {
+            return read(Shared.fixture(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a capture the project made, from {@code src/test/resources/pcap/} (e.g. {@code lab/v4-ethernet-rr.pcap}). */
     public static PcapFile resource(String name) {
         try (InputStream in = PcapFile.class.getResourceAsStream("/pcap/" + name)) {
             if (in == null) throw new IllegalArgumentException("no test resource /pcap/" + name);

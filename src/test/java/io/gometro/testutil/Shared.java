@@ -30,6 +30,31 @@ public final class Shared {
         return dir().resolve("fixtures").resolve(name);
     }
 
+    /**
+     * A fixture converted to pcapng by Wireshark's editcap (the same packets, another format),
+     * made at test time under target/ since nothing derived from them is kept in the project.
+     */
+    public static Path fixturePcapng(String name) {
+        Path out = Path.of(System.getProperty("basedir", ".")).resolve("target/shared-derived/" + name + "ng");
+        try {
+            if (!Files.exists(out)) {
+                Files.createDirectories(out.getParent());
+                Path tmp = Files.createTempFile(out.getParent(), name, ".tmp");
+                Process p = new ProcessBuilder("editcap", "-F", "pcapng", fixture(name).toString(), tmp.toString())
+                        .redirectErrorStream(true).start();
+                String said = new String(p.getInputStream().readAllBytes());
+                if (p.waitFor() != 0) throw new IllegalStateException("editcap -F pcapng " + name + " failed: " + said);
+                Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot make " + out + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted making " + out, e);
+        }
+    }
+
     /** One capture of shared/realworld (see its MANIFEST.tsv). */
     public static Path realworld(String name) {
         return dir().resolve("realworld").resolve(name);
