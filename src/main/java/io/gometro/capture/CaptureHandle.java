@@ -295,6 +295,7 @@ public final class CaptureHandle implements AutoCloseable {
         final MemorySegment all = ALL;
         final long p = pcapT.address();
         final long hoa = hdrOutAddr, doa = dataOutAddr, mult = tsMultiplier;
+        boolean delivered = false;
         while (!stop.getAsBoolean()) {
             int rc;
             try {
@@ -312,9 +313,12 @@ public final class CaptureHandle implements AutoCloseable {
                 int caplen = all.get(JAVA_INT, hdr + 16);
                 int len = all.get(JAVA_INT, hdr + 20);
                 if (!handler.onPacket(all, data, caplen, len, sec * 1_000_000_000L + frac * mult)) return End.YIELD;
+                delivered = true;
             } else if (rc == 0) {
-                // Live, nothing buffered: wait up to the read timeout. A timeout means a quiet link:
-                // return, so the caller's clock moves on. A ready fd (or EINTR) loops back to read.
+                // Live, nothing buffered. After packets: return, so the caller's clock moves on even
+                // under a steady trickle that never leaves poll() waiting. Else wait up to the read
+                // timeout: a timeout is a quiet link (return); a ready fd (or EINTR) loops back to read.
+                if (delivered) return End.YIELD;
                 int ready;
                 try {
                     ready = (int) poll.invokeExact(pollFd, 1L, pollTimeoutMillis);

@@ -48,6 +48,15 @@ package io.gometro.flow;
  * {@link #MAX_RTT_NANOS} (TCP's longest retransmission timeout, so no ACK of a once-sent
  * segment can be later) is discarded and counted by the tracker.
  *
+ * <p><b>The same bytes seen twice, cut differently.</b> A capture on {@code any} on a host with
+ * a bridge sees an upload on the bridge as 64 KB super-segments (GSO) and on the bridge's port
+ * as the MSS-sized pieces the kernel cut them into, microseconds later. Bytes seen again within
+ * {@link #RESEGMENTED_NANOS} of the copy that holds them are that copy, not a retransmission:
+ * no real retransmission comes that soon after its original (a fast retransmit waits for three
+ * duplicate ACKs: an RTT at least; a timeout 200 ms). One that did would be timed from its
+ * original, off by less than that window. (Byte-identical frames are dropped earlier, by the
+ * tracker's copy filter.)
+ *
  * <p><b>Partial ACKs.</b> With TSO on the capturing host one captured segment can be
  * tens of kilobytes that the peer acknowledges in pieces. The first ACK that covers
  * part of it yields a sample; later pieces of the same segment do not, since their
@@ -65,6 +74,8 @@ final class SampleRule {
     static final long NONE = Long.MIN_VALUE;
     /** {@link #onAck}: this ACK would yield a sample, but the capture missed ACKs before it. */
     static final long DISCARDED = Long.MIN_VALUE + 1;
+    /** Bytes seen again this soon after their first copy are a re-cut of it (see the header). */
+    static final long RESEGMENTED_NANOS = 200_000L;
     /** TCP_RTO_MAX: no once-sent segment is acknowledged later than this. */
     static final long MAX_RTT_NANOS = 120_000_000_000L;
     /** Delayed ACK: 200 ms on Linux (TCP_DELACK_MAX) and Windows; RFC 1122 allows up to 500 ms. */
@@ -101,9 +112,10 @@ final class SampleRule {
         if (Seq.after(end, f.sndNxt)) {
             if (Seq.before(seq, f.sndNxt)) {
                 // Repacketized: old bytes resent together with new ones. The old part is a
-                // retransmission, and an ACK of the new part cannot tell the copies apart.
-                markResent(q, seq, f.sndNxt, at, tsVal);
-                q.append(f.sndNxt, end, at, tsVal, SegmentQueue.RETRANS);
+                // retransmission, and an ACK of the new part cannot tell the copies apart
+                // (unless the old part is a re-cut of what was just seen).
+                boolean resent = markResent(q, seq, f.sndNxt, at, tsVal);
+                q.append(f.sndNxt, end, at, tsVal, resent ? SegmentQueue.RETRANS : 0);
             } else {
                 // seq beyond sndNxt means the capture missed segments; the gap stays
                 // unremembered and an ACK over it samples from what we did see.
@@ -116,10 +128,15 @@ final class SampleRule {
         // else: a copy of data already acknowledged; nothing is pending for it.
     }
 
-    private static void markResent(SegmentQueue q, int from, int to, long at, int tsVal) {
+    /** Marks the remembered segments in [from, to) as sent again; returns whether any really was. */
+    private static boolean markResent(SegmentQueue q, int from, int to, long at, int tsVal) {
+        boolean any = false;
         for (int i = q.firstEndingAfter(from); i < q.size() && Seq.before(q.start(i), to); i++) {
+            if (at - q.sentAt(i) <= RESEGMENTED_NANOS && at >= q.sentAt(i)) continue;   // a re-cut of it
             q.resent(i, at, tsVal);
+            any = true;
         }
+        return any;
     }
 
     /**

@@ -62,7 +62,7 @@ class DaemonLifecycleIT {
     }
 
     /** Signals, then checks exit 0 within the limit, the last flush's gauges, and the log. Returns the packets processed. */
-    static double stopAndCheck(Run r, String sig) {
+    static double stopAndCheck(Run r, String sig, double kernelMs) {
         assertTrue(DaemonHarness.gauges(DaemonHarness.read(r.sinkOut())).isEmpty(),
                 "gauges before the stop, though flush_interval is an hour: " + DaemonHarness.read(r.sinkOut()));
         long t0 = System.nanoTime();
@@ -81,7 +81,7 @@ class DaemonLifecycleIT {
         List<Gauge> g = DaemonHarness.gauges(sink);
         List<Gauge> avg = DaemonHarness.named(g, StatsdReporter.RTT_AVG);
         assertEquals(1, avg.size(), "one last flush, one pair: " + g);
-        DaemonLiveIT.assertWithin(RTT_MS, avg.get(0).value(), 0.05, "rtt.avg of the last flush");
+        io.gometro.lab.LabTools.assertPathRtt(RTT_MS, kernelMs, avg.get(0).value(), "rtt.avg of the last flush");
         assertEquals(lab.ipv4B(), avg.get(0).tag("dst"));
         assertTrue(DaemonHarness.named(g, StatsdReporter.PACKETS).get(0).value() > 0, "packets processed: " + g);
         double processed = DaemonHarness.named(g, StatsdReporter.PACKETS).get(0).value();
@@ -94,8 +94,8 @@ class DaemonLifecycleIT {
     @ValueSource(strings = {"TERM", "INT", "HUP"})
     void signalStopsAfterLastFlush(String sig) {
         Run r = start(sig);
-        TcpLoad.run(lab, false, PORTS.getAndIncrement(), TcpLoad.Spec.rr(20, 100, 1000), Duration.ofSeconds(20));
-        stopAndCheck(r, sig);
+        TcpLoad.Result k = TcpLoad.run(lab, false, PORTS.getAndIncrement(), TcpLoad.Spec.rr(20, 100, 1000), Duration.ofSeconds(20));
+        stopAndCheck(r, sig, k.client().medianRttMs());
     }
 
     /**
@@ -108,8 +108,8 @@ class DaemonLifecycleIT {
         Assumptions.assumeTrue(Files.isExecutable(LabTools.targetDir().resolve("go-metro/bin/go-metro")),
                 "SIGQUIT stops go-metro only under the packaged launcher (mvn package)");
         Run r = start("QUIT");
-        TcpLoad.run(lab, false, PORTS.getAndIncrement(), TcpLoad.Spec.rr(20, 100, 1000), Duration.ofSeconds(20));
-        stopAndCheck(r, "QUIT");
+        TcpLoad.Result k = TcpLoad.run(lab, false, PORTS.getAndIncrement(), TcpLoad.Spec.rr(20, 100, 1000), Duration.ofSeconds(20));
+        stopAndCheck(r, "QUIT", k.client().medianRttMs());
     }
 
     /** Issue 5 item 9: SIGTERM while bulk traffic floods the capture. */
@@ -122,7 +122,9 @@ class DaemonLifecycleIT {
         // the client's socket is busy by then, so give it a fixed head start.
         DaemonHarness.sleep(3_000);
         assertTrue(load[1].isAlive(), "the bulk client ended before the signal; the flood is too short");
-        double processed = stopAndCheck(r, "TERM");
+        // The flood's own srtt is not reported (the load is stopped by the test): the bridge's queue
+        // under a flood on two cores may double the path's delay, and never lowers it.
+        double processed = stopAndCheck(r, "TERM", 2 * RTT_MS);
         assertTrue(processed > 5_000, "the capture saw only " + processed + " packets of the flood");
         for (Process p : load) p.destroy();
     }

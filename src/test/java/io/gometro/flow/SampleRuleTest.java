@@ -213,4 +213,16 @@ class SampleRuleTest {
         SampleRule.onSend(f, 100, 100, false, 70_000 * MS, 0);
         assertEquals(25 * MS, ack(200, 70_025));
     }
+
+    @Test
+    void theSameBytesCutSmallerMomentsLaterAreNotARetransmission() {
+        // A 4,000-byte GSO super-segment on the bridge, then its pieces on the port 20 us later.
+        SampleRule.onSend(f, 0, 4000, false, 0, 0);
+        for (int p = 0; p < 4000; p += 1000) SampleRule.onSend(f, p, 1000, false, 20_000, 0);
+        assertEquals(30 * MS, ack(2000, 30));          // still once-sent: timed, from the first copy
+        // The same pieces 5 ms later are a retransmission: Karn.
+        SampleRule.onSend(f, 4000, 1000, false, 40 * MS, 0);
+        SampleRule.onSend(f, 4000, 1000, false, 45 * MS, 0);
+        assertEquals(SampleRule.NONE, ack(5000, 75));
+    }
 }

@@ -50,4 +50,16 @@ public final class LabTools {
             throw new IllegalStateException("cannot build " + src + " into " + bin + ": " + e.getMessage(), e);
         }
     }
+    /**
+     * A figure of a path through the delay bridge: the bridge only adds delay, so nothing is below
+     * its configured RTT (1% of slack for the capture's clock); and on a busy 2-core machine the
+     * user-space bridge adds queueing that the kernel's own srtt of the connection sees too, so the
+     * bound above is the larger of the two, plus 5%.
+     */
+    public static void assertPathRtt(double configuredMs, double kernelMs, double actual, String what) {
+        double high = Math.max(configuredMs, kernelMs) * 1.05;
+        org.junit.jupiter.api.Assertions.assertTrue(actual >= configuredMs * 0.99 && actual <= high, what + ": expected " + configuredMs * 0.99
+                + ".." + high + " ms (bridge " + configuredMs + " ms, kernel median srtt " + kernelMs + " ms), got " + actual);
+    }
+
 }
