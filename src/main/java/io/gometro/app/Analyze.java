@@ -1,7 +1,7 @@
 package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
-import io.gometro.capture.CaptureHandle;
+import io.gometro.capture.PacketSource;
 import io.gometro.decode.Addresses;
 import io.gometro.flow.FlowTracker;
 import io.gometro.flow.LocalPolicy;
@@ -33,18 +33,18 @@ final class Analyze {
         AnalysisReport report = new AnalysisReport();
         FlowTracker tracker = new FlowTracker(cfg, local, report);
 
-        try (CaptureHandle h = CaptureHandle.openOffline(pcap)) {
+        try (PacketSource h = PacketSource.file(pcap)) {
             if (filter != null && !filter.isBlank()) h.setFilter(filter);
             PacketPump pump = new PacketPump(tracker, h.linkType());
-            CaptureHandle.End end;
-            do end = h.loop(pump, () -> false); while (end == CaptureHandle.End.YIELD);
+            PacketSource.End end;
+            do end = h.loop(pump, () -> false); while (end == PacketSource.End.YIELD);
             tracker.finish(tracker.clock());
             report.print(out, json);
             out.flush();
             // At most one warning line: the damage that stopped the read, else what was skipped.
             String skipped = pump.damaged() > 0
                     ? pump.damaged() + " truncated or malformed packets skipped" : null;
-            if (end == CaptureHandle.End.ERROR) {
+            if (end == PacketSource.End.ERROR) {
                 err.println("go-metro: " + pcap + ": read stopped after " + pump.packets
                         + " packets: " + h.lastError() + " (flows above are up to the damage"
                         + (skipped != null ? "; " + skipped : "") + ")");

@@ -1,7 +1,7 @@
 package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
-import io.gometro.capture.CaptureHandle;
+import io.gometro.capture.PacketSource;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -47,7 +47,7 @@ public final class AotTraining {
                 rc |= Main.run(new String[] {"-version"});
                 return;
             }
-            try (CaptureHandle h = CaptureHandle.openLive("lo", 512, 100, 0)) {
+            try (PacketSource h = PacketSource.live("lo", 512, 100, 0)) {
                 h.setFilter("tcp and host 192.0.2.1");
                 h.stats();
             } catch (CaptureException expectedWithoutCapNetRaw) {

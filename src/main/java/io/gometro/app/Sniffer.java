@@ -1,7 +1,7 @@
 package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
-import io.gometro.capture.CaptureHandle;
+import io.gometro.capture.PacketSource;
 import io.gometro.capture.FilterBuilder;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
@@ -52,10 +52,10 @@ final class Sniffer implements Runnable, FlowListener {
     private final Shutdown shutdown;
     private final FlowTracker tracker;
     private final StatsdReporter reporter;
-    private CaptureHandle handle;
+    private PacketSource handle;
     private boolean handleOpen;
     // pcap_stats restart with each handle (sampling reopens it): totals of closed handles.
-    private CaptureHandle.Stats closedTotals = new CaptureHandle.Stats(0, 0, 0);
+    private PacketSource.Stats closedTotals = new PacketSource.Stats(0, 0, 0);
     private PacketPump pump;
 
     private long reportedEvictions;
@@ -93,8 +93,8 @@ final class Sniffer implements Runnable, FlowListener {
 
     private void open() throws CaptureException {
         handle = inst.isFile()
-                ? CaptureHandle.openOffline(inst.pcap().orElseThrow().toString())
-                : CaptureHandle.openLive(inst.interfaceName(), cfg.snaplen(), cfg.readTimeoutMs(), cfg.bufferSize());
+                ? PacketSource.file(inst.pcap().orElseThrow().toString())
+                : PacketSource.live(inst.interfaceName(), cfg.snaplen(), cfg.readTimeoutMs(), cfg.bufferSize());
         try {
             filter = filterFor(peers);
         } catch (CaptureException e) {
@@ -157,11 +157,11 @@ final class Sniffer implements Runnable, FlowListener {
     }
 
     /** Reads until the capture ends or stops, doing the control work between packets. */
-    private CaptureHandle.End runCapture(java.util.function.BooleanSupplier stop) {
+    private PacketSource.End runCapture(java.util.function.BooleanSupplier stop) {
         for (;;) {
             betweenPackets();
-            CaptureHandle.End end = handle.loop(pump, stop);
-            if (end != CaptureHandle.End.YIELD) {
+            PacketSource.End end = handle.loop(pump, stop);
+            if (end != PacketSource.End.YIELD) {
                 betweenPackets();
                 return end;
             }
@@ -191,7 +191,7 @@ final class Sniffer implements Runnable, FlowListener {
     }
 
     private void runOnce(java.util.function.BooleanSupplier stop) {
-        CaptureHandle.End end = runCapture(stop);
+        PacketSource.End end = runCapture(stop);
         switch (end) {
             case EOF -> {
                 finished = true;
@@ -239,15 +239,15 @@ final class Sniffer implements Runnable, FlowListener {
         handle.close();
     }
 
-    private CaptureHandle.Stats statsNow() {
+    private PacketSource.Stats statsNow() {
         if (!handleOpen || !handle.isLive()) return closedTotals;
-        CaptureHandle.Stats s = handle.stats();
-        return new CaptureHandle.Stats(closedTotals.received() + s.received(),
+        PacketSource.Stats s = handle.stats();
+        return new PacketSource.Stats(closedTotals.received() + s.received(),
                 closedTotals.dropped() + s.dropped(), closedTotals.ifDropped() + s.ifDropped());
     }
 
     private CaptureCounters counters() {
-        CaptureHandle.Stats s = statsNow();
+        PacketSource.Stats s = statsNow();
         return new CaptureCounters(pump.packets, s.dropped(), s.ifDropped(), tracker.activeConnections(),
                 tracker.copies(), tracker.discarded());
     }

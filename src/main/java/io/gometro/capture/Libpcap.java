@@ -38,7 +38,7 @@ public final class Libpcap {
      * passed as raw 64-bit addresses (JAVA_LONG; LP64 only, as everything here). With ADDRESS
      * parameters every call acquired and released the arguments' shared arena (two atomic
      * updates) and checked each segment: ~5% of the per-packet CPU under C1. The handle keeps
-     * its own guard against a close under a running loop instead (CaptureHandle).
+     * its own guard against a close under a running loop instead (LibpcapSource, MappedFileSource).
      * An ordinary downcall: Linker.Option.critical(false) for offline reads measured 7.18 vs
      * 6.94 M packets/s (9 runs each, ranges overlapping), too small a gain to justify calls
      * that hold off GC safepoints.

@@ -11,8 +11,8 @@ public interface PacketHandler {
      * One captured packet: bytes at {@code seg[offset, offset+caplen)}, {@code wireLen}
      * bytes on the wire, captured at {@code tsNanos} (Unix epoch, ns).
      *
-     * @return true to go on reading; false makes {@link CaptureHandle#loop} return
-     *         {@link CaptureHandle.End#YIELD} after this packet, so that its caller can do
+     * @return true to go on reading; false makes {@link PacketSource#loop} return
+     *         {@link PacketSource.End#YIELD} after this packet, so that its caller can do
      *         work between packets (a flush, a filter swap) outside this callback
      */
     boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos);

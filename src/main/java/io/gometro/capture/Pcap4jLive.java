@@ -11,7 +11,7 @@ import java.lang.reflect.Field;
 
 /**
  * Everything pcap4j does for a live handle: open and configure it, compile filters,
- * read statistics and errors, close it. Kept apart from {@link CaptureHandle} so that
+ * read statistics and errors, close it. Kept apart from {@link LibpcapSource} so that
  * offline handles (analysis mode, file replays) never load pcap4j, JNA or the logging
  * pcap4j drags in through slf4j: this class is loaded only when a live capture opens.
  */
@@ -100,14 +100,14 @@ final class Pcap4jLive {
         }
     }
 
-    CaptureHandle.Stats stats() {
+    PacketSource.Stats stats() {
         try {
             PcapStat s = h.getStats();
             // pcap_stat fields are u_int: read them unsigned so a wrapped counter is not negative.
-            return new CaptureHandle.Stats(s.getNumPacketsReceived() & 0xffff_ffffL,
+            return new PacketSource.Stats(s.getNumPacketsReceived() & 0xffff_ffffL,
                     s.getNumPacketsDropped() & 0xffff_ffffL, s.getNumPacketsDroppedByIf() & 0xffff_ffffL);
         } catch (PcapNativeException | NotOpenException e) {
-            return new CaptureHandle.Stats(0, 0, 0);
+            return new PacketSource.Stats(0, 0, 0);
         }
     }
 

@@ -65,7 +65,7 @@ class DaemonAnyCaptureIT {
         DaemonHarness.await(daemon, daemonOut, "capturing on any", Duration.ofSeconds(15), "go-metro");
 
         TcpLoad.run(lab, false, 7201, TcpLoad.Spec.rr(60, 100, 1000), Duration.ofSeconds(30));
-        TcpLoad.run(lab, false, 7202, TcpLoad.Spec.bulk(4_000_000), Duration.ofSeconds(30));
+        TcpLoad.run(lab, false, 7202, TcpLoad.Spec.bulk(4_000_000).sockBuf(io.gometro.lab.LabTools.BULK_SOCKBUF), Duration.ofSeconds(30));
         DaemonHarness.sleep(1000L * FLUSH_S + 500);
         long t0 = System.nanoTime();
         DaemonHarness.signal(daemon, "TERM");

@@ -17,7 +17,7 @@ class CaptureAllocationIT {
         // Warm up until the loop is compiled; then one round must allocate (almost) nothing.
         long best = Long.MAX_VALUE;
         for (int r = 0; r < 400; r++) {
-            try (CaptureHandle h = CaptureHandle.openOffline(CaptureOfflineIT.SCP)) {
+            try (PacketSource h = PacketSource.file(CaptureOfflineIT.SCP)) {
                 long tid = Thread.currentThread().threadId();
                 long a0 = mx.getThreadAllocatedBytes(tid);
                 h.loop(c, () -> false);

@@ -17,7 +17,7 @@ class CaptureErrorsIT {
     @TempDir Path dir;
 
     private static CaptureException openFails(Path p) {
-        CaptureException e = assertThrows(CaptureException.class, () -> CaptureHandle.openOffline(p.toString()));
+        CaptureException e = assertThrows(CaptureException.class, () -> PacketSource.file(p.toString()));
         assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         assertFalse(e.isPermission());
@@ -64,9 +64,9 @@ class CaptureErrorsIT {
         int[] before = wholeRecordsBefore(whole, cut);
         assertTrue(before[1] < cut, "the cut falls inside a record");
         Path p = Files.write(dir.resolve("cut.pcap"), Arrays.copyOf(whole, cut));
-        try (CaptureHandle h = CaptureHandle.openOffline(p.toString())) {
+        try (PacketSource h = PacketSource.file(p.toString())) {
             Counting c = new Counting(true);
-            assertEquals(CaptureHandle.End.ERROR, h.loop(c, () -> false));
+            assertEquals(PacketSource.End.ERROR, h.loop(c, () -> false));
             assertEquals(before[0], c.packets);
             String err = h.lastError();
             assertNotNull(err);
@@ -80,9 +80,9 @@ class CaptureErrorsIT {
         int[] r = wholeRecordsBefore(whole, 200_000);
         int cut = r[1] + 7; // 7 bytes into the next record's header
         Path p = Files.write(dir.resolve("cuthdr.pcap"), Arrays.copyOf(whole, cut));
-        try (CaptureHandle h = CaptureHandle.openOffline(p.toString())) {
+        try (PacketSource h = PacketSource.file(p.toString())) {
             Counting c = new Counting(false);
-            assertEquals(CaptureHandle.End.ERROR, h.loop(c, () -> false), "what libpcap does with a cut header");
+            assertEquals(PacketSource.End.ERROR, h.loop(c, () -> false), "what libpcap does with a cut header");
             assertEquals(r[0], c.packets);
             assertTrue(h.lastError().contains("truncated"), h.lastError());
         }
@@ -93,9 +93,9 @@ class CaptureErrorsIT {
         byte[] whole = Files.readAllBytes(Path.of(CaptureOfflineIT.SCP));
         int[] r = wholeRecordsBefore(whole, 300_000);
         Path p = Files.write(dir.resolve("cutb.pcap"), Arrays.copyOf(whole, r[1]));
-        try (CaptureHandle h = CaptureHandle.openOffline(p.toString())) {
+        try (PacketSource h = PacketSource.file(p.toString())) {
             Counting c = new Counting(false);
-            assertEquals(CaptureHandle.End.EOF, h.loop(c, () -> false));
+            assertEquals(PacketSource.End.EOF, h.loop(c, () -> false));
             assertEquals(r[0], c.packets);
             assertNull(h.lastError());
         }

@@ -50,17 +50,17 @@ class CaptureLiveIT {
     }
 
     /** loop() until it ends for another reason than a quiet read timeout, counting those as idles. */
-    static CaptureHandle.End loopThrough(CaptureHandle h, Live live, java.util.function.BooleanSupplier stop) {
+    static PacketSource.End loopThrough(PacketSource h, Live live, java.util.function.BooleanSupplier stop) {
         for (;;) {
-            CaptureHandle.End end = h.loop(live, stop);
-            if (end != CaptureHandle.End.YIELD) return end;
+            PacketSource.End end = h.loop(live, stop);
+            if (end != PacketSource.End.YIELD) return end;
             live.idles++;
         }
     }
 
     @Test void capturesATcpConversationOnLoopback() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             CaptureHandle h = CaptureHandle.openLive("lo", 512, 200, 4 << 20)) {
+             PacketSource h = PacketSource.live("lo", 512, 200, 4 << 20)) {
             int port = server.getLocalPort();
             h.setFilter("tcp port " + port);
             assertTrue(h.isLive());
@@ -70,7 +70,7 @@ class CaptureLiveIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             AtomicBoolean done = new AtomicBoolean();
             // Stop once the handshake, the data and its ACK are in (or at the deadline).
-            CompletableFuture<CaptureHandle.End> loop = CompletableFuture.supplyAsync(() -> loopThrough(h, live,
+            CompletableFuture<PacketSource.End> loop = CompletableFuture.supplyAsync(() -> loopThrough(h, live,
                     () -> done.get() || (live.sawMarker && live.packets >= 5) || System.nanoTime() > deadline));
 
             long before = System.currentTimeMillis();
@@ -82,15 +82,15 @@ class CaptureLiveIT {
                 InputStream in = accepted.getInputStream();
                 assertArrayEquals(MARKER, in.readNBytes(MARKER.length));
             }
-            CaptureHandle.End end = loop.get(15, TimeUnit.SECONDS);
+            PacketSource.End end = loop.get(15, TimeUnit.SECONDS);
             done.set(true);
-            assertEquals(CaptureHandle.End.STOPPED, end, () -> String.valueOf(h.lastError()));
+            assertEquals(PacketSource.End.STOPPED, end, () -> String.valueOf(h.lastError()));
             assertTrue(live.sawMarker, "the payload bytes were captured at the handed offset");
             assertTrue(live.packets >= 5, "SYN, SYN-ACK, ACK, data, ACK: got " + live.packets);
             long tsMillis = live.lastTs / 1_000_000;
             assertTrue(tsMillis >= before - 1000 && tsMillis <= System.currentTimeMillis() + 1000,
                     "live timestamps are epoch ns (µs precision scaled): " + live.lastTs);
-            CaptureHandle.Stats s = h.stats();
+            PacketSource.Stats s = h.stats();
             assertTrue(s.received() >= 1, "pcap_stats counts what passed the filter: " + s);
             assertTrue(s.dropped() >= 0 && s.ifDropped() >= 0);
         }
@@ -98,17 +98,17 @@ class CaptureLiveIT {
 
     @Test void stopReturnsWithinTheReadTimeoutOnAQuietLink() throws Exception {
         try (ServerSocket unused = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             CaptureHandle h = CaptureHandle.openLive("lo", 512, 250, 0)) {
+             PacketSource h = PacketSource.live("lo", 512, 250, 0)) {
             h.setFilter("tcp port " + unused.getLocalPort()); // nothing will match
             Live live = new Live();
             AtomicBoolean stop = new AtomicBoolean();
-            CompletableFuture<CaptureHandle.End> loop = CompletableFuture.supplyAsync(() -> loopThrough(h, live, stop::get));
+            CompletableFuture<PacketSource.End> loop = CompletableFuture.supplyAsync(() -> loopThrough(h, live, stop::get));
             Thread.sleep(900);
             long t0 = System.nanoTime();
             stop.set(true);
-            CaptureHandle.End end = loop.get(10, TimeUnit.SECONDS);
+            PacketSource.End end = loop.get(10, TimeUnit.SECONDS);
             long tookMs = (System.nanoTime() - t0) / 1_000_000;
-            assertEquals(CaptureHandle.End.STOPPED, end);
+            assertEquals(PacketSource.End.STOPPED, end);
             // Read timeout 250 ms: stop is seen within one timeout; 2 s is a generous bound for a loaded machine.
             assertTrue(tookMs < 2000, "loop returned " + tookMs + " ms after stop");
             System.out.println("CaptureLiveIT: loop returned " + tookMs + " ms after stop (read timeout 250 ms), "
@@ -121,10 +121,10 @@ class CaptureLiveIT {
     /** close() from another thread while the loop reads must fail cleanly, never free the pcap_t under it. */
     @Test void closeDuringALoopIsRefused() throws Exception {
         try (ServerSocket unused = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             CaptureHandle h = CaptureHandle.openLive("lo", 512, 300, 0)) {
+             PacketSource h = PacketSource.live("lo", 512, 300, 0)) {
             h.setFilter("tcp port " + unused.getLocalPort());
             AtomicBoolean stop = new AtomicBoolean();
-            CompletableFuture<CaptureHandle.End> loop = CompletableFuture.supplyAsync(() -> loopThrough(h, new Live(), stop::get));
+            CompletableFuture<PacketSource.End> loop = CompletableFuture.supplyAsync(() -> loopThrough(h, new Live(), stop::get));
             Thread.sleep(400);
             // The reader spends nearly all its time inside poll/pcap_next_ex; retry until we hit it there.
             boolean refused = false;
@@ -137,9 +137,9 @@ class CaptureLiveIT {
                 }
             }
             stop.set(true);
-            CaptureHandle.End end = loop.get(10, TimeUnit.SECONDS);
+            PacketSource.End end = loop.get(10, TimeUnit.SECONDS);
             assertTrue(refused, "close was refused while the loop was inside a native read");
-            assertEquals(CaptureHandle.End.STOPPED, end);
+            assertEquals(PacketSource.End.STOPPED, end);
         }
     }
 
@@ -150,14 +150,14 @@ class CaptureLiveIT {
         try {
             assertEquals(0, run("ip", "link", "set", a, "up"));
             assertEquals(0, run("ip", "link", "set", b, "up"));
-            try (CaptureHandle h = CaptureHandle.openLive(a, 512, 200, 0)) {
+            try (PacketSource h = PacketSource.live(a, 512, 200, 0)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                CompletableFuture<CaptureHandle.End> loop = CompletableFuture.supplyAsync(
+                CompletableFuture<PacketSource.End> loop = CompletableFuture.supplyAsync(
                         () -> loopThrough(h, new Live(), () -> System.nanoTime() > deadline));
                 Thread.sleep(300);
                 assertEquals(0, run("ip", "link", "del", a));
-                CaptureHandle.End end = loop.get(15, TimeUnit.SECONDS);
-                assertEquals(CaptureHandle.End.ERROR, end, "loop must report the vanished interface");
+                PacketSource.End end = loop.get(15, TimeUnit.SECONDS);
+                assertEquals(PacketSource.End.ERROR, end, "loop must report the vanished interface");
                 String err = h.lastError();
                 assertNotNull(err);
                 assertTrue(err.contains("interface " + a), err);
@@ -177,14 +177,14 @@ class CaptureLiveIT {
 
     @Test void nonexistentInterfaceIsNamed() {
         CaptureException e = assertThrows(CaptureException.class,
-                () -> CaptureHandle.openLive("gmnosuch0", 512, 200, 0));
+                () -> PacketSource.live("gmnosuch0", 512, 200, 0));
         assertTrue(e.getMessage().contains("gmnosuch0"), e.getMessage());
         assertTrue(e.getMessage().contains("no such interface"), e.getMessage());
         assertFalse(e.isPermission());
     }
 
     @Test void zeroReadTimeoutIsRejected() {
-        assertThrows(IllegalArgumentException.class, () -> CaptureHandle.openLive("lo", 512, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> PacketSource.live("lo", 512, 0, 0));
     }
 
     /** Without CAP_NET_RAW (dropped with setpriv in a child JVM) the error says so and is flagged. */

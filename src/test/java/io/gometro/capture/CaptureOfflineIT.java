@@ -15,10 +15,10 @@ class CaptureOfflineIT {
     static final String TCP_NG = io.gometro.testutil.Shared.fixturePcapng("test_tcp.pcap").toString();
 
     static Counting readAll(String file, String filter) throws CaptureException {
-        try (CaptureHandle h = CaptureHandle.openOffline(file)) {
+        try (PacketSource h = PacketSource.file(file)) {
             if (filter != null) h.setFilter(filter);
             Counting c = new Counting(true);
-            assertEquals(CaptureHandle.End.EOF, h.loop(c, () -> false), () -> String.valueOf(h.lastError()));
+            assertEquals(PacketSource.End.EOF, h.loop(c, () -> false), () -> String.valueOf(h.lastError()));
             assertNull(h.lastError());
             return c;
         }
@@ -57,10 +57,10 @@ class CaptureOfflineIT {
     }
 
     @Test void handleFacts() throws Exception {
-        try (CaptureHandle h = CaptureHandle.openOffline(SCP)) {
+        try (PacketSource h = PacketSource.file(SCP)) {
             assertEquals(LinkType.ETHERNET, h.linkType());
             assertFalse(h.isLive());
-            assertEquals(new CaptureHandle.Stats(0, 0, 0), h.stats());
+            assertEquals(new PacketSource.Stats(0, 0, 0), h.stats());
             assertNull(h.lastError());
         }
     }
@@ -79,7 +79,7 @@ class CaptureOfflineIT {
     }
 
     @Test void badFilterNamesTheFilter() throws Exception {
-        try (CaptureHandle h = CaptureHandle.openOffline(SCP)) {
+        try (PacketSource h = PacketSource.file(SCP)) {
             CaptureException e = assertThrows(CaptureException.class, () -> h.setFilter("tcp and hots 1.2.3.4"));
             assertTrue(e.getMessage().contains("tcp and hots 1.2.3.4"), e.getMessage());
             assertFalse(e.isPermission());
@@ -87,19 +87,19 @@ class CaptureOfflineIT {
     }
 
     @Test void closeIsIdempotentAndLoopAfterCloseFails() throws Exception {
-        CaptureHandle h = CaptureHandle.openOffline(TCP);
+        PacketSource h = PacketSource.file(TCP);
         h.close();
         h.close();
         assertThrows(IllegalStateException.class, () -> h.loop(new Counting(false), () -> false));
     }
 
     @Test void stopEndsAnOfflineLoop() throws Exception {
-        try (CaptureHandle h = CaptureHandle.openOffline(SCP)) {
+        try (PacketSource h = PacketSource.file(SCP)) {
             Counting c = new Counting(false);
-            assertEquals(CaptureHandle.End.STOPPED, h.loop(c, () -> c.packets >= 10));
+            assertEquals(PacketSource.End.STOPPED, h.loop(c, () -> c.packets >= 10));
             assertEquals(10, c.packets);
             // The handle resumes where it stopped.
-            assertEquals(CaptureHandle.End.EOF, h.loop(c, () -> false));
+            assertEquals(PacketSource.End.EOF, h.loop(c, () -> false));
             assertEquals(657, c.packets);
         }
     }

@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Microbenchmark, not a test: reads a capture file {@code rounds} times through
- * {@link CaptureHandle#loop} with a handler that counts packets and reads one byte of each,
+ * {@link PacketSource#loop} with a handler that counts packets and reads one byte of each,
  * and prints packets/s per round (cold first rounds, warm later ones).
  *
  * <pre>
@@ -35,10 +35,10 @@ public final class CaptureThroughput {
             long o0 = System.nanoTime();
             long dt;
             // Only the loop is timed: opening (pcap4j + JNA) costs far more than reading a small file.
-            try (CaptureHandle h = CaptureHandle.openOffline(file)) {
+            try (PacketSource h = PacketSource.file(file)) {
                 long t0 = System.nanoTime();
                 openNanos += t0 - o0;
-                if (h.loop(c, () -> false) != CaptureHandle.End.EOF) throw new IllegalStateException(h.lastError());
+                if (h.loop(c, () -> false) != PacketSource.End.EOF) throw new IllegalStateException(h.lastError());
                 dt = System.nanoTime() - t0;
             }
             long n = c.packets - p0;

@@ -37,7 +37,7 @@ class FilterBuilderTest {
         Path p = tmp.resolve("f" + System.nanoTime() + ".pcap");
         file.write(p);
         List<Integer> out = new ArrayList<>();
-        try (CaptureHandle h = CaptureHandle.openOffline(p.toString())) {
+        try (PacketSource h = PacketSource.file(p.toString())) {
             h.setFilter(filter);
             // Each frame carries its index in its timestamp (seconds).
             h.loop((seg, off, cap, wire, ts) -> out.add((int) (ts / 1_000_000_000L)), () -> false);

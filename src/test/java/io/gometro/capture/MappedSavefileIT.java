@@ -29,16 +29,16 @@ class MappedSavefileIT {
     record Rec(long ts, int caplen, int wireLen, int bytesHash) {}
 
     /** Every record as delivered, and how the read ended. */
-    record Read(List<Rec> records, CaptureHandle.End end, String error) {}
+    record Read(List<Rec> records, PacketSource.End end, String error) {}
 
     static Read read(Path file, boolean map, String filter) throws CaptureException {
-        try (CaptureHandle h = CaptureHandle.openOffline(file.toString(), map)) {
+        try (PacketSource h = (map ? PacketSource.file(file.toString()) : LibpcapSource.file(file.toString()))) {
             // Else the comparisons below would compare libpcap with itself.
             boolean classic = MappedSavefileIT.isClassic24(file);
-            assertEquals(map && classic, h.isMapped(), file + (map ? " is read from the map" : " is read by libpcap"));
+            assertEquals(map && classic, (h instanceof MappedFileSource), file + (map ? " is read from the map" : " is read by libpcap"));
             if (filter != null) h.setFilter(filter);
             List<Rec> out = new ArrayList<>();
-            CaptureHandle.End end = h.loop(new PacketHandler() {
+            PacketSource.End end = h.loop(new PacketHandler() {
                 @Override public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
                     byte[] b = new byte[caplen];
                     for (int i = 0; i < caplen; i++) b[i] = seg.get(ValueLayout.JAVA_BYTE, offset + i);
@@ -68,7 +68,7 @@ class MappedSavefileIT {
 
     static void assertSame(Path file, String filter) throws CaptureException {
         Read ref = read(file, false, filter), mapped = read(file, true, filter);
-        assertEquals(CaptureHandle.End.EOF, ref.end(), ref.error());
+        assertEquals(PacketSource.End.EOF, ref.end(), ref.error());
         assertFalse(ref.records().isEmpty(), "the reference read something");
         assertEquals(ref, mapped, file + " filter " + filter);
     }
@@ -125,7 +125,7 @@ class MappedSavefileIT {
             Path p = dir.resolve("damaged.pcap");
             Files.write(p, bytes);
             Read ref = read(p, false, null), mapped = read(p, true, null);
-            assertEquals(CaptureHandle.End.ERROR, mapped.end());
+            assertEquals(PacketSource.End.ERROR, mapped.end());
             assertEquals(ref.end(), mapped.end());
             assertEquals(ref.records(), mapped.records(), "the records before the damage");
             assertEquals(5, mapped.records().size());
@@ -172,10 +172,10 @@ class MappedSavefileIT {
         // Pages of a map past a new end of file raise SIGBUS; the JVM turns that into an error the loop reports.
         PcapFile scp = PcapFile.fixture("test_scp.pcap");
         Path p = write("shrinking.pcap", scp);
-        try (CaptureHandle h = CaptureHandle.openOffline(p.toString(), true)) {
-            assertTrue(h.isMapped());
+        try (PacketSource h = PacketSource.file(p.toString())) {
+            assertTrue((h instanceof MappedFileSource));
             long[] seen = {0};
-            CaptureHandle.End end = h.loop(new PacketHandler() {
+            PacketSource.End end = h.loop(new PacketHandler() {
                 @Override public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long ts) {
                     if (seen[0]++ == 0) {
                         try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
@@ -187,7 +187,7 @@ class MappedSavefileIT {
                     return true;
                 }
             }, () -> false);
-            assertEquals(CaptureHandle.End.ERROR, end);
+            assertEquals(PacketSource.End.ERROR, end);
             assertTrue(h.lastError().contains(p.toString()) && h.lastError().contains("changed"), h.lastError());
             assertTrue(seen[0] >= 1 && seen[0] < scp.records().size(), "stopped early: " + seen[0]);
         }
@@ -213,12 +213,12 @@ class MappedSavefileIT {
         byte[] clippedCut = Arrays.copyOf(whole, start + 16 + 80);
         ByteBuffer.wrap(clippedCut).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 64);
         Files.write(dir.resolve("clipped-cut.pcap"), clippedCut);
-        assertEquals(CaptureHandle.End.ERROR, assertSameEnd(dir.resolve("clipped-cut.pcap")).end());
+        assertEquals(PacketSource.End.ERROR, assertSameEnd(dir.resolve("clipped-cut.pcap")).end());
         // ... and cut short before it.
         byte[] clippedShort = Arrays.copyOf(whole, start + 16 + 30);
         ByteBuffer.wrap(clippedShort).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 64);
         Files.write(dir.resolve("clipped-short.pcap"), clippedShort);
-        assertEquals(CaptureHandle.End.ERROR, assertSameEnd(dir.resolve("clipped-short.pcap")).end());
+        assertEquals(PacketSource.End.ERROR, assertSameEnd(dir.resolve("clipped-short.pcap")).end());
 
         // A snapshot length above the maximum is kept as it is: a record above the maximum but
         // below it is "bigger than maximum", not "bigger than snaplen".
@@ -232,7 +232,7 @@ class MappedSavefileIT {
         List<PcapFile.Record> late = new ArrayList<>();
         for (PcapFile.Record x : tcp.records()) late.add(x.withTs(x.tsNanos() + 2_500_000_000L * 1_000_000_000L));
         Path lateFile = write("after-2038.pcap", tcp.withRecords(tcp.linkType(), late));
-        assertEquals(CaptureHandle.End.EOF, assertSameEnd(lateFile).end());
+        assertEquals(PacketSource.End.EOF, assertSameEnd(lateFile).end());
     }
 
     @Test

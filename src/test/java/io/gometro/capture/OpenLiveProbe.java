@@ -6,7 +6,7 @@ package io.gometro.capture;
  */
 public final class OpenLiveProbe {
     public static void main(String[] args) {
-        try (CaptureHandle h = CaptureHandle.openLive(args[0], 512, 200, 0)) {
+        try (PacketSource h = PacketSource.live(args[0], 512, 200, 0)) {
             System.out.println("OPENED " + h.linkType());
         } catch (CaptureException e) {
             System.out.println("permission=" + e.isPermission() + " " + e.getMessage());

@@ -30,6 +30,10 @@ public final class TcpLoad {
         public double medianRttMs() { return medianRttUs() / 1000.0; }
         public int samples() { return Integer.parseInt(fields.get("samples")); }
         public long minRttUs() { return Long.parseLong(fields.get("min_rtt_us")); }
+        /** The kernel's srtt (tcpi_rtt) when the connection ended: the same estimator as go-metro's avg. */
+        public double lastRttMs() { return Long.parseLong(fields.get("last_rtt_us")) / 1000.0; }
+        /** The larger of the median and the end-of-run srtt: the kernel's own ceiling for the path. */
+        public double highRttMs() { return Math.max(medianRttMs(), lastRttMs()); }
         public long retrans() { return Long.parseLong(fields.get("total_retrans")); }
         @Override public String toString() { return fields.toString(); }
     }

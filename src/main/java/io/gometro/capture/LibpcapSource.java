@@ -12,12 +12,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * One open libpcap handle, live or offline. For a live handle pcap4j opens, configures,
- * filters and reports statistics ({@link Pcap4jLive}); a capture file is opened, filtered
- * and closed through FFM bindings alone, so analysis mode starts without pcap4j, JNA or
- * logging. The packet loop reads the pcap_t through a direct FFM binding of pcap_next_ex,
- * with no per-packet allocation; a classic pcap file is read instead in place from a memory
- * map ({@link MappedSavefile}), its filter run by pcap_offline_filter.
+ * Packets read by libpcap from an open handle, live or a capture file. For a live handle pcap4j
+ * opens, configures, filters and reports statistics ({@link Pcap4jLive}); a capture file is
+ * opened, filtered and closed through FFM bindings alone, so analysis mode starts without
+ * pcap4j, JNA or logging. The packet loop reads the pcap_t through a direct FFM binding of
+ * pcap_next_ex, with no per-packet allocation. (A classic pcap file is usually read instead
+ * from a memory map, {@link MappedFileSource}, which keeps one of these for libpcap's checks.)
  *
  * <p>Why not pcap4j's own reads: each getNextRawPacketEx call allocates JNA structures
  * (~0.3 M packets/s here), its loop with a RawPacketListener copies every packet into a
@@ -26,13 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Not thread-safe: open, loop and close from the capture thread. Never close while
  * {@link #loop} runs; make it return through {@code stop} first.
  */
-public final class CaptureHandle implements AutoCloseable {
-    /**
-     * Why {@link #loop} returned: end of file, {@code stop} turned true, an error, or YIELD:
-     * the handler asked to return, or a live read waited its whole timeout on a quiet link;
-     * either way the caller does what is due and calls {@link #loop} again.
-     */
-    public enum End { EOF, STOPPED, ERROR, YIELD }
+public final class LibpcapSource implements PacketSource {
 
     /**
      * All of native memory as one segment: packet headers and data are read at absolute
@@ -62,17 +56,13 @@ public final class CaptureHandle implements AutoCloseable {
     private final MemorySegment dataOut;  // const u_char ** out-parameter
     private final long hdrOutAddr, dataOutAddr;
     private Arena readBufferArena;        // offline only: the FILE's larger stdio buffer, freed after pcap_close
-    private final MappedSavefile mapped;  // offline classic pcap: records read from a memory map, else null
-    private MemorySegment filterProg;     // mapped only: the compiled filter, run by pcap_offline_filter
-    private MemorySegment filterHdr;      // mapped only: the struct pcap_pkthdr it reads lengths from
     private String lastError;
     private boolean closed;
     private boolean looping;              // guarded by this: close() refuses while loop() runs
 
-    private CaptureHandle(Pcap4jLive h, long pcapTAddr, int linkType, String source, boolean live,
-                          int readTimeoutMillis, Libpcap lib, MappedSavefile mapped) throws CaptureException {
+    private LibpcapSource(Pcap4jLive h, long pcapTAddr, int linkType, String source, boolean live,
+                          int readTimeoutMillis, Libpcap lib) throws CaptureException {
         this.pcap4j = h;
-        this.mapped = mapped;
         this.lib = lib;
         this.source = source;
         this.live = live;
@@ -128,7 +118,7 @@ public final class CaptureHandle implements AutoCloseable {
      * so the loop can flush and stop on a quiet link, and a kernel buffer of {@code bufferBytes}
      * (0 keeps libpcap's default of 2 MiB).
      */
-    public static CaptureHandle openLive(String iface, int snaplen, int readTimeoutMillis, int bufferBytes)
+    static LibpcapSource live(String iface, int snaplen, int readTimeoutMillis, int bufferBytes)
             throws CaptureException {
         if (readTimeoutMillis <= 0) {
             // 0 means "block forever" to libpcap: the loop could never see stop on a quiet link.
@@ -136,19 +126,21 @@ public final class CaptureHandle implements AutoCloseable {
         }
         Libpcap lib = Libpcap.ensureLoaded();
         Pcap4jLive h = Pcap4jLive.open(iface, snaplen, readTimeoutMillis, bufferBytes);
-        return new CaptureHandle(h, h.pcapT, h.linkType, "interface " + iface, true, readTimeoutMillis, lib, null);
+        return new LibpcapSource(h, h.pcapT, h.linkType, "interface " + iface, true, readTimeoutMillis, lib);
     }
 
-    /** Opens a capture file (pcap or pcapng) with nanosecond timestamps, so ts are exact whatever the file holds. */
-    public static CaptureHandle openOffline(String path) throws CaptureException {
-        return openOffline(path, MAP_FILES);
+    /**
+     * Opens a capture file (pcap or pcapng) with nanosecond timestamps, so ts are exact whatever
+     * the file holds, read by pcap_next_ex ({@link PacketSource#file} maps a classic pcap instead).
+     */
+    static LibpcapSource file(String path) throws CaptureException {
+        LibpcapSource s = openFile(path);
+        s.enlargeReadBufferIfBig();
+        return s;
     }
 
-    /** -Dgometro.mapFiles=false reads classic pcap files through pcap_next_ex too (for comparison, or a file system that cannot map). */
-    static final boolean MAP_FILES = !"false".equals(System.getProperty("gometro.mapFiles"));
-
-    /** {@code map} false reads a classic pcap through pcap_next_ex too: the reference the map is tested against. */
-    static CaptureHandle openOffline(String path, boolean map) throws CaptureException {
+    /** {@link #file} without its larger stdio buffer (for a file read from a map instead). */
+    static LibpcapSource openFile(String path) throws CaptureException {
         Path p = Path.of(path);
         // Check what libpcap would otherwise report vaguely ("unknown file format" for a directory).
         if (!Files.exists(p)) throw new CaptureException("capture file " + path + ": no such file", false);
@@ -181,16 +173,8 @@ public final class CaptureHandle implements AutoCloseable {
         } catch (Throwable e) {
             throw new IllegalStateException("libpcap call failed opening " + path, e);
         }
-        // A classic pcap is read from a map (MappedSavefile); libpcap's open above still vouched for it.
-        MappedSavefile mapped;
-        try {
-            // By name, as libpcap opened it a moment ago (pcap_fileno is -1 for a savefile in libpcap 1.10).
-            mapped = map ? MappedSavefile.openIfClassic(p, dlt, lib::madvise) : null;
-        } catch (IOException | RuntimeException e) {
-            mapped = null; // pcap_next_ex reads it then
-        }
-        CaptureHandle handle = new CaptureHandle(null, t, dlt, "capture file " + path, false, 0, lib, mapped);
-        if (mapped == null && size >= BIG_FILE) handle.enlargeReadBuffer();
+        LibpcapSource handle = new LibpcapSource(null, t, dlt, "capture file " + path, false, 0, lib);
+        handle.fileSize = size;
         return handle;
     }
 
@@ -207,8 +191,10 @@ public final class CaptureHandle implements AutoCloseable {
      * header was read: it seeks back over what was buffered and frees its own buffer. If
      * anything is missing, the default buffer stays.
      */
-    private void enlargeReadBuffer() {
-        if (READ_BUFFER <= 0) return;
+    private long fileSize;
+
+    void enlargeReadBufferIfBig() {
+        if (READ_BUFFER <= 0 || fileSize < BIG_FILE) return;
         try {
             MemorySegment fp = (MemorySegment) lib.file().invokeExact(pcapT);
             if (fp.address() == 0) return;
@@ -221,28 +207,15 @@ public final class CaptureHandle implements AutoCloseable {
         }
     }
 
-    /** Compiles (optimised) and installs a BPF filter. */
-    public void setFilter(String bpf) throws CaptureException {
+    @Override public void setFilter(String bpf) throws CaptureException {
         if (closed) throw new IllegalStateException(source + " is closed");
         if (pcap4j != null) {
             pcap4j.setFilter(bpf, source);
             return;
         }
         try (Arena a = Arena.ofConfined()) {
-            // struct bpf_program { u_int bf_len; struct bpf_insn *bf_insns; }: 16 bytes on LP64.
-            // A mapped file keeps it (in the handle's arena) for pcap_offline_filter.
-            MemorySegment prog = mapped != null ? arena.allocate(16, 8) : a.allocate(16, 8);
-            // netmask PCAP_NETMASK_UNKNOWN: only "ip broadcast" needs it, and files have no interface.
-            if ((int) lib.compile().invokeExact(pcapT, prog, a.allocateFrom(bpf), 1, 0xffffffff) != 0) {
-                throw new CaptureException("invalid capture filter \"" + bpf + "\" on " + source + ": "
-                        + nativeError(), false);
-            }
-            if (mapped != null) {
-                if (filterProg != null) lib.freecode().invokeExact(filterProg);
-                filterProg = prog;
-                if (filterHdr == null) filterHdr = arena.allocate(24, 8);
-                return;
-            }
+            MemorySegment prog = a.allocate(16, 8);
+            compile(bpf, prog);
             int rc = (int) lib.setfilter().invokeExact(pcapT, prog);
             lib.freecode().invokeExact(prog);
             if (rc != 0) {
@@ -256,6 +229,28 @@ public final class CaptureHandle implements AutoCloseable {
         }
     }
 
+    /**
+     * Compiles (optimised) {@code bpf} for this handle's link type into {@code prog}, a struct
+     * bpf_program { u_int bf_len; struct bpf_insn *bf_insns; } (16 bytes on LP64); the caller
+     * frees it with pcap_freecode.
+     */
+    void compile(String bpf, MemorySegment prog) throws CaptureException {
+        try (Arena a = Arena.ofConfined()) {
+            // netmask PCAP_NETMASK_UNKNOWN: only "ip broadcast" needs it, and files have no interface.
+            if ((int) lib.compile().invokeExact(pcapT, prog, a.allocateFrom(bpf), 1, 0xffffffff) != 0) {
+                throw new CaptureException("invalid capture filter \"" + bpf + "\" on " + source + ": "
+                        + nativeError(), false);
+            }
+        } catch (CaptureException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("libpcap call failed compiling a filter on " + source, e);
+        }
+    }
+
+    Libpcap lib() { return lib; }
+    String source() { return source; }
+
     /** pcap_geterr for an FFM-opened handle. */
     private String nativeError() {
         try {
@@ -266,25 +261,18 @@ public final class CaptureHandle implements AutoCloseable {
         }
     }
 
-    /** The pcap link-layer type (see {@link io.gometro.decode.LinkType}). */
-    public int linkType() { return linkType; }
+    @Override public int linkType() { return linkType; }
 
-    public boolean isLive() { return live; }
+    @Override public boolean isLive() { return live; }
 
-    /**
-     * Reads packets into {@code handler} until end of file, until {@code stop} turns true
-     * (checked at least once per read timeout), until libpcap reports an error (then
-     * {@link #lastError()} says what), or until the handler or a quiet read timeout yields
-     * ({@link End#YIELD}). Call from one thread only.
-     */
-    public End loop(PacketHandler handler, BooleanSupplier stop) {
+    @Override public End loop(PacketHandler handler, BooleanSupplier stop) {
         synchronized (this) {
             if (closed) throw new IllegalStateException(source + " is closed");
             if (looping) throw new IllegalStateException(source + ": loop is already running");
             looping = true;
         }
         try {
-            return mapped != null ? readMapped(handler, stop) : read(handler, stop);
+            return read(handler, stop);
         } finally {
             synchronized (this) { looping = false; }
         }
@@ -339,63 +327,12 @@ public final class CaptureHandle implements AutoCloseable {
         return End.STOPPED;
     }
 
-    /** The loop over a mapped classic pcap: records in place, the filter (if any) run by libpcap. */
-    private End readMapped(PacketHandler handler, BooleanSupplier stop) {
-        try {
-            return readMappedRecords(handler, stop);
-        } catch (InternalError e) {
-            // A page of the map past a new end of file (the file was cut short while being read)
-            // raises SIGBUS, which the JVM throws as this error from the access that touched it.
-            lastError = source + ": the file changed while being read (it is shorter now: " + e.getMessage() + ")";
-            return End.ERROR;
-        }
-    }
+    @Override public String lastError() { return lastError; }
 
-    private End readMappedRecords(PacketHandler handler, BooleanSupplier stop) {
-        final MappedSavefile m = mapped;
-        final MemorySegment all = ALL;
-        final MemorySegment prog = filterProg, hdr = filterHdr;
-        final MethodHandle filter = prog != null ? lib.offlineFilter() : null;
-        while (!stop.getAsBoolean()) {
-            int r = m.next(all);
-            if (r > 0) {
-                if (filter != null) {
-                    // struct pcap_pkthdr: the filter reads caplen and len only.
-                    hdr.set(JAVA_INT, 16, m.caplen);
-                    hdr.set(JAVA_INT, 20, m.wireLen);
-                    int pass;
-                    try {
-                        pass = (int) filter.invokeExact(prog, hdr, m.data);
-                    } catch (Throwable t) {
-                        lastError = "pcap_offline_filter call failed: " + t;
-                        return End.ERROR;
-                    }
-                    if (pass == 0) continue;
-                }
-                if (!handler.onPacket(all, m.data, m.caplen, m.wireLen, m.tsNanos)) return End.YIELD;
-            } else if (r == 0) {
-                return End.EOF;
-            } else {
-                lastError = source + ": " + m.error;
-                return End.ERROR;
-            }
-        }
-        return End.STOPPED;
-    }
-
-    /** Whether records come from a memory map (a classic pcap file) rather than pcap_next_ex. */
-    boolean isMapped() { return mapped != null; }
-
-    /** libpcap's message for the last ERROR, or null. */
-    public String lastError() { return lastError; }
-
-    /** pcap_stats: packets received, dropped by the kernel buffer, dropped by the interface. Live only; zeros offline. */
-    public Stats stats() {
+    @Override public Stats stats() {
         if (!live || closed) return new Stats(0, 0, 0);
         return pcap4j.stats();
     }
-
-    public record Stats(long received, long dropped, long ifDropped) {}
 
     @Override public void close() {
         synchronized (this) {
@@ -403,13 +340,6 @@ public final class CaptureHandle implements AutoCloseable {
             if (looping) throw new IllegalStateException(source + ": close while the capture loop runs; stop it first");
             if (closed) return;
             closed = true;
-        }
-        if (filterProg != null) {
-            try {
-                lib.freecode().invokeExact(filterProg); // before the arena holding the struct goes
-            } catch (Throwable t) {
-                throw new IllegalStateException("pcap_freecode failed on " + source, t);
-            }
         }
         arena.close();
         if (pcap4j != null) {
@@ -422,10 +352,9 @@ public final class CaptureHandle implements AutoCloseable {
             } finally {
                 // fclose is done with the buffer now
                 if (readBufferArena != null) readBufferArena.close();
-                if (mapped != null) mapped.close();
             }
         }
     }
 
-    @Override public String toString() { return "CaptureHandle[" + source + "]"; }
+    @Override public String toString() { return "LibpcapSource[" + source + "]"; }
 }
