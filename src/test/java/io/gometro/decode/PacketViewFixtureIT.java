@@ -104,7 +104,7 @@ class PacketViewFixtureIT {
     @Test
     void rewrittenFixturesDecodeTheSame(@TempDir Path tmp) throws IOException {
         for (String name : new String[] {"test_scp.pcap", "test_tcp.pcap"}) {
-            PcapFile orig = PcapFile.resource(name);
+            PcapFile orig = PcapFile.fixture(name);
             List<DecodedPacket> want = DecodedPacket.decodeAll(orig);
             PcapFile[] rewrites = {
                 Captures.vlan(orig, 100), Captures.qinq(orig, 200, 100), Captures.toSll(orig),
