@@ -37,8 +37,9 @@ package io.gometro.flow;
  * sent long apart would time the earliest of them across the ACKs in between. So, when the
  * ACK carries timestamps, its TSecr names the segment the receiver answered (RFC 7323:
  * TS.Recent is the TSval of the segment at its last ACK): the sample comes from the earliest
- * newly acknowledged once-sent segment with that TSval. Without timestamps (or when none
- * matches), the segments an ACK newly covers must have been sent within
+ * newly acknowledged once-sent segment with that TSval; a TSecr later than every TSval the ACK
+ * newly covers answers a segment the capture never saw (a pause, a ring drop), and the sample is
+ * discarded. Without timestamps (or when TSecr is older), the segments an ACK newly covers must have been sent within
  * {@link #MAX_ACK_SPREAD_NANOS} of each other, the longest delayed-ACK timer of the common
  * stacks: a receiver does not sit on the first one's ACK for longer, so a wider spread means
  * ACKs were missed, and the sample is discarded (and counted).
@@ -152,6 +153,7 @@ final class SampleRule {
         long sent = -1;          // send time of the earliest newly acked once-sent segment
         long latest = -1;        // ... and of the latest one: their spread
         long named = -1;         // send time of the earliest once-sent segment TSecr names
+        int lastTsVal = 0;       // TSval of the latest newly acked once-sent segment
         boolean ambiguous = false;
         long tsSent = -1;        // send time of the retransmitted copy TSecr names, if any
 
@@ -170,6 +172,7 @@ final class SampleRule {
                     long t = q.sentAt(0);
                     if (sent < 0) sent = t;
                     latest = Math.max(latest, t);
+                    lastTsVal = q.tsVal(0);
                     if (named < 0 && hasTs && tsEcr == q.tsVal(0)) named = t;
                 }
                 if (whole) {
@@ -185,6 +188,7 @@ final class SampleRule {
         long sample = NONE;
         if (!ambiguous && sent >= 0) {
             if (named >= 0) sample = at - named;
+            else if (hasTs && Seq.after(tsEcr, lastTsVal)) sample = DISCARDED;
             else if (latest - sent > MAX_ACK_SPREAD_NANOS) sample = DISCARDED;
             else sample = at - sent;
         } else if (ambiguous && tsSent >= 0) {

@@ -139,7 +139,13 @@ class DaemonLiveIT {
         assertTrue(opens >= 3, "the capture should reopen once per cycle; opened " + opens + " times:\n" + log);
         List<Gauge> avg = DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG);
         assertFalse(avg.isEmpty(), "no rtt.avg while sampling");
-        for (Gauge g : avg) io.gometro.lab.LabTools.assertPathRtt(RTT_MS, rr.client().highRttMs(), g.value(), "rtt.avg while sampling " + g);
+        // A sample timed across a 1 s capture pause would lift the SRTT to 150 ms or more (7/8 of 30 plus
+        // 1/8 of 1,000): no flush may come near that. One flush's SRTT can follow a hiccup of the lab's
+        // user-space bridge, so the path bounds are held by the median flush.
+        for (Gauge g : avg) assertTrue(g.value() < 2 * RTT_MS, "rtt.avg while sampling spans a pause? " + g);
+        double[] sorted = avg.stream().mapToDouble(Gauge::value).sorted().toArray();
+        io.gometro.lab.LabTools.assertPathRtt(RTT_MS, rr.client().highRttMs(), sorted[sorted.length / 2],
+                "median rtt.avg while sampling " + values(avg));
         System.out.printf("sampling: %d opens, rtt.avg %s%n", opens, values(avg));
     }
 

@@ -25,7 +25,7 @@ public final class CaptureThroughput {
     }
 
     public static void main(String[] args) throws Exception {
-        String file = args.length > 0 ? args[0] : "src/test/resources/pcap/test_scp.pcap";
+        String file = args.length > 0 ? args[0] : io.gometro.testutil.Shared.fixture("test_scp.pcap").toString();
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
         Count c = new Count();
         long totalPackets = 0, totalNanos = 0, warmPackets = 0, warmNanos = 0, openNanos = 0;

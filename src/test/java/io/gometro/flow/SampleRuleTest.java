@@ -225,4 +225,15 @@ class SampleRuleTest {
         SampleRule.onSend(f, 4000, 1000, false, 45 * MS, 0);
         assertEquals(SampleRule.NONE, ack(5000, 75));
     }
+
+    @Test
+    void aTsecrLaterThanEverySegmentCoveredAnswersOneTheCaptureMissed() {
+        // A request seen before a capture pause; the requests during it were not; the first ACK after
+        // it echoes the TSval of one of those, and covers ours too: timing ours would span the pause.
+        SampleRule.onSend(f, 0, 100, false, 0, 500);
+        assertEquals(SampleRule.DISCARDED, SampleRule.onAck(f, 100, 0, NO_SACK, NO_SACK, true, 1500, 1_030 * MS));
+        // An older TSecr (the receiver's TS.Recent lags) falls back to the earliest segment, as the kernel.
+        SampleRule.onSend(f, 100, 100, false, 2_000 * MS, 2500);
+        assertEquals(30 * MS, SampleRule.onAck(f, 200, 0, NO_SACK, NO_SACK, true, 2400, 2_030 * MS));
+    }
 }
