@@ -122,9 +122,10 @@ class DaemonLifecycleIT {
         // the client's socket is busy by then, so give it a fixed head start.
         DaemonHarness.sleep(3_000);
         assertTrue(load[1].isAlive(), "the bulk client ended before the signal; the flood is too short");
-        // The flood's own srtt is not reported (the load is stopped by the test): the bridge's queue
-        // under a flood on two cores may double the path's delay, and never lowers it.
-        double processed = stopAndCheck(r, "TERM", 2 * RTT_MS);
+        // The flood's own srtt is not reported (the test stops the load), and an unbounded flood through
+        // the user-space bridge on two cores queues without a fixed bound: only the lower bound is
+        // physical. The ceiling only rules out garbage (a sample across seconds would be far above it).
+        double processed = stopAndCheck(r, "TERM", 5 * RTT_MS);
         assertTrue(processed > 5_000, "the capture saw only " + processed + " packets of the flood");
         for (Process p : load) p.destroy();
     }

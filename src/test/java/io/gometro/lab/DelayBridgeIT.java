@@ -52,7 +52,7 @@ class DelayBridgeIT {
     @Test
     void bulkKernelSrttMatchesConfiguredRtt() {
         try (NetLab lab = NetLab.start(NetLab.Config.rtt(RTT_MS))) {
-            TcpLoad.Result r = TcpLoad.run(lab, true, 5002, TcpLoad.Spec.bulk(20_000_000), Duration.ofSeconds(20));
+            TcpLoad.Result r = TcpLoad.run(lab, true, 5002, TcpLoad.Spec.bulk(20_000_000).sockBuf(LabTools.BULK_SOCKBUF), Duration.ofSeconds(20));
             System.out.printf("bulk v6: configured %.1f ms, kernel median srtt %.3f ms (%d samples), retrans %d%n",
                     RTT_MS, r.client().medianRttMs(), r.client().samples(), r.client().retrans());
             assertTrue(r.client().samples() >= 10, "too few TCP_INFO samples: " + r.client());
