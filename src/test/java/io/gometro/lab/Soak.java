@@ -141,7 +141,7 @@ public final class Soak {
                 workers.add(worker(lab, stop, port, conns, errors, false, TcpLoad.Spec.rr(40, 200, 2000).think(10)));
                 workers.add(worker(lab, stop, port, conns, errors, false, TcpLoad.Spec.rr(25, 1000, 100).think(40)));
                 workers.add(worker(lab, stop, port, conns, errors, true, TcpLoad.Spec.rr(40, 300, 3000).think(10)));
-                workers.add(worker(lab, stop, port, conns, errors, false, TcpLoad.Spec.bulk(2_000_000)));
+                workers.add(worker(lab, stop, port, conns, errors, false, TcpLoad.Spec.bulk(2_000_000).sockBuf(LabTools.BULK_SOCKBUF)));
                 workers.forEach(Thread::start);
 
                 List<Point> rss = new ArrayList<>(), heap = new ArrayList<>();
