@@ -6,6 +6,7 @@ import io.gometro.decode.PacketView;
 import io.gometro.testutil.Captures;
 import io.gometro.testutil.PcapFile;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -89,12 +90,14 @@ class FieldCasesTest {
         assertTrue(got.min() >= clean.min() && got.max() <= clean.max(), msg);
     }
 
+    /** Every recording of the lab (src/test/resources/pcap/lab). */
+    static String[] lab() { return LAB; }
+
     static final String[] LAB = {"v4-ethernet-bulk", "v4-ethernet-rr", "v4-sll-bulk", "v4-sll-rr", "v4-sll2-bulk",
             "v4-sll2-rr", "v6-ethernet-bulk", "v6-ethernet-rr", "v6-sll-bulk", "v6-sll-rr", "v6-sll2-bulk", "v6-sll2-rr"};
 
     @ParameterizedTest
-    @ValueSource(strings = {"v4-ethernet-bulk", "v4-ethernet-rr", "v4-sll-bulk", "v4-sll-rr", "v4-sll2-bulk",
-            "v4-sll2-rr", "v6-ethernet-bulk", "v6-ethernet-rr", "v6-sll-bulk", "v6-sll-rr", "v6-sll2-bulk", "v6-sll2-rr"})
+    @MethodSource("lab")
     void everyFrameSeenTwiceGivesExactlyTheCleanSamples(String name) throws IOException {
         PcapFile clean = lab(name);
         Result c = track(clean, local(name));
@@ -121,8 +124,7 @@ class FieldCasesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v4-ethernet-bulk", "v4-ethernet-rr", "v4-sll-bulk", "v4-sll-rr", "v4-sll2-bulk",
-            "v4-sll2-rr", "v6-ethernet-bulk", "v6-ethernet-rr", "v6-sll-bulk", "v6-sll-rr", "v6-sll2-bulk", "v6-sll2-rr"})
+    @MethodSource("lab")
     void aClockStepBackOrForwardKeepsMeasuring(String name) throws IOException {
         PcapFile clean = lab(name);
         Result c = track(clean, local(name));
@@ -143,8 +145,7 @@ class FieldCasesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v4-ethernet-bulk", "v4-ethernet-rr", "v4-sll-bulk", "v4-sll-rr", "v4-sll2-bulk",
-            "v4-sll2-rr", "v6-ethernet-bulk", "v6-ethernet-rr", "v6-sll-bulk", "v6-sll-rr", "v6-sll2-bulk", "v6-sll2-rr"})
+    @MethodSource("lab")
     void aReusedTupleIsMeasuredAsANewConnection(String name) throws IOException {
         PcapFile clean = lab(name);
         Result c = track(clean, local(name));
