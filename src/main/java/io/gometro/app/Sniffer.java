@@ -25,8 +25,8 @@ import java.util.Map;
  * One instance's capture thread, and its runner. It owns the pcap handle, the packet pump,
  * the flow tracker and the schedule's clock: a monotonic clock live (an NTP step or a
  * resumed VM moves no flush and expires nothing), packet time for a replayed file. The
- * capture loop returns to {@link #runCapture} every {@link PacketPump#BATCH} packets and on
- * every quiet read timeout; there, between packets and never inside the per-packet
+ * capture loop returns to {@link #runCapture} every {@link PacketPump#BATCH} packets, once it
+ * has drained what the kernel buffered, on a quiet read timeout and when a flush falls due; there, between packets and never inside the per-packet
  * callback, the runner moves the tracker's clock, flushes when a tick is due (reporting,
  * stats, the whitelist refresh and its filter swap) and watches the wall clock for steps.
  * The DogStatsD client's own thread does the sending. Nothing here is shared but the stop flag.

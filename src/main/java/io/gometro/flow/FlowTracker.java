@@ -51,7 +51,6 @@ public final class FlowTracker {
     static final long STEP_BACK_NANOS = 100_000_000L;
     private long latestTs = Long.MIN_VALUE;   // the latest packet time, steps taken out
     private long stepOffset;                  // added to packet times: the steps taken out so far
-    private long steps;
     private long stepAt = Long.MIN_VALUE;     // packet time (steps out) where the last step was joined
     private long discarded;
     private boolean flushDue;
@@ -204,7 +203,6 @@ public final class FlowTracker {
             stepOffset += latestTs + 1 - t;
             t = latestTs + 1;
             stepAt = t;
-            steps++;
         }
         if (t > latestTs) latestTs = t;
         return t;
@@ -263,8 +261,6 @@ public final class FlowTracker {
      * stepped), or from an ACK that covers segments sent too far apart (the capture missed ACKs).
      */
     public long discarded() { return discarded; }
-    /** Steps of the capturing host's clock taken out of packet time. */
-    public long clockSteps() { return steps; }
     /** Frames ignored as copies of one seen a moment before (a capture on {@code any}, a mirror port). */
     public long copies() { return copies.copies(); }
     /** The tracker's packet-time clock, ns. */

@@ -13,9 +13,6 @@ package io.gometro.report;
  */
 public record CaptureCounters(long packets, long kernelDrops, long ifDrops, long activeFlows,
                               long copies, long discarded) {
-    public CaptureCounters(long packets, long kernelDrops, long ifDrops, long activeFlows) {
-        this(packets, kernelDrops, ifDrops, activeFlows, 0, 0);
-    }
 
     /** What {@code go_metro.packets.dropped} reports: kernel plus interface drops. */
     public long dropped() {

@@ -32,7 +32,7 @@ class StatsdReporterTest {
     }
 
     static Supplier<CaptureCounters> counters(long packets, long kd, long ifd, long active) {
-        return () -> new CaptureCounters(packets, kd, ifd, active);
+        return () -> new CaptureCounters(packets, kd, ifd, active, 0, 0);
     }
 
     static Set<String> tags(String... t) {
