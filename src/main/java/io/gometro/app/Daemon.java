@@ -5,11 +5,14 @@ import io.gometro.capture.InterfaceAddresses;
 import io.gometro.config.ConfigException;
 import io.gometro.config.ConfigLoader;
 import io.gometro.config.ConfigMissingException;
+import io.gometro.config.DogStatsdAddress;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
 import io.gometro.decode.Addresses;
 import io.gometro.flow.LocalPolicy;
+import io.gometro.report.StatsdReporter;
 import io.gometro.report.StatsdSink;
+import io.gometro.report.StatusBoard;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -22,7 +25,8 @@ import java.util.List;
  * signal, a failed capture or the end of every replayed file. Exit codes: 0 after a
  * clean stop (and after a missing config, 5 s late so supervisord does not count a
  * fast failure), 1 when the config is wrong or no capture can start or a capture
- * fails, so that supervisord restarts us.
+ * fails, so that the supervisor restarts us. Before such an exit the service check
+ * {@code go_metro.can_capture} goes CRITICAL with the reason, and the status file says it.
  */
 final class Daemon {
     private static final Logger LOG = LogManager.getLogger(Daemon.class);
@@ -62,8 +66,16 @@ final class Daemon {
         }
         LogSetup.configure(loaded.logLevel(), loaded.logToFile(), flags.log());
         for (String w : loaded.warnings()) LOG.warn(w);
-        LOG.info("go-metro {} starting: config {}, {} instance(s), DogStatsD {}:{}",
-                Version.get(), loaded.file(), loaded.instances().size(), loaded.statsdHost(), loaded.statsdPort());
+        DogStatsdAddress dogstatsd;
+        try {
+            dogstatsd = DogStatsdAddress.choose(loaded, System.getenv());
+        } catch (ConfigException e) {
+            LOG.error(e.getMessage());
+            return 1;
+        }
+        String dogstatsdText = dogstatsd.url() + " (" + dogstatsd.origin() + ")";
+        LOG.info("go-metro {} starting: config {}, {} instance(s), DogStatsD {}",
+                Version.get(), loaded.file(), loaded.instances().size(), dogstatsdText);
         GoMetroConfig cfg;
         try {
             cfg = HeapBudget.fit(loaded, Runtime.getRuntime().maxMemory());
@@ -82,7 +94,9 @@ final class Daemon {
             long samples = Warmup.run(WARMUP_EXCHANGES);
             LOG.debug("hot path warmed up in {} ms ({} samples)", (System.nanoTime() - t0) / 1_000_000, samples);
         }
-        StatsdSink sink = new StatsdSink(cfg.statsdHost(), cfg.statsdPort());
+        StatsdSink sink = new StatsdSink(dogstatsd);
+        StatusBoard board = new StatusBoard(cfg.statusFile(), cfg.flushInterval().toSeconds(), cfg.file().toString(),
+                dogstatsdText, Version.get());
         List<Sniffer> sniffers = new ArrayList<>();
         boolean permissionDenied = false;
         try {
@@ -107,12 +121,24 @@ final class Daemon {
                             return new AddressRefresh.Answer(own, Whitelist.resolve(cfg.file(), inst, own,
                                     Whitelist.Resolver.SYSTEM, Whitelist.DEFAULT_TIMEOUT, false));
                         }, ours, wl, cfg.resolveInterval(), System.nanoTime());
+                String iface = inst.isFile() ? "file" : inst.interfaceName();
+                StatusBoard.Slot slot = board.slot(new StatusBoard.InstanceStatus(inst.keyPath(), iface, "starting",
+                        null, System.currentTimeMillis(), 0, 0, 0, 0, 0,
+                        Sniffer.whitelistText(wl.peers(), wl.names()), List.of()));
                 try {
                     sniffers.add(new Sniffer(cfg, inst, flags.filter(), wl.peers(), local, wl.names(), inst.tags(),
-                            flags.soften(), sink, shutdown, refresh));
+                            flags.soften(), sink, shutdown, refresh, slot));
+                    StatusBoard.InstanceStatus s = slot.get();
+                    slot.publish(new StatusBoard.InstanceStatus(s.key(), s.iface(), "capturing", null,
+                            System.currentTimeMillis(), 0, 0, 0, 0, 0, s.whitelist(), List.of()));
                 } catch (CaptureException e) {
                     permissionDenied |= e.isPermission();
                     LOG.error("{}: {}", inst.keyPath(), e.getMessage());
+                    String reason = e.isPermission() ? e.getMessage() + " (go-metro needs CAP_NET_RAW)" : e.getMessage();
+                    StatsdReporter.cannotCapture(sink, iface, inst.tags(), reason);
+                    StatusBoard.InstanceStatus s = slot.get();
+                    slot.publish(new StatusBoard.InstanceStatus(s.key(), s.iface(), "failed", reason,
+                            System.currentTimeMillis(), 0, 0, 0, 0, 0, s.whitelist(), List.of()));
                 }
             }
             if (sniffers.isEmpty()) {
@@ -130,6 +156,7 @@ final class Daemon {
             // config or start-up error must not be followed by "stopping after a last flush".
             shutdown.stop();
             for (Sniffer s : sniffers) s.join(3_000);
+            board.stopped();
             sink.close();
         }
     }

@@ -23,10 +23,14 @@ import java.util.Optional;
  */
 public final class Flags {
     public static final String DEFAULT_CFG = "/etc/dd-agent/conf.d/go-metro.yaml";
+    /** The config's home on a host without Agent v5 (Agent 6/7, or none), beside system-probe.yaml. */
+    public static final String AGENT7_CFG = "/etc/datadog-agent/go-metro.yaml";
     public static final String DEFAULT_LOG = "/var/log/datadog/go-metro.log";
     public static final String DEFAULT_FILTER = "tcp";
 
     private Path cfg = Path.of(DEFAULT_CFG);
+    private boolean cfgGiven;
+    private boolean status;
     private Path log = Path.of(DEFAULT_LOG);
     private String filter = DEFAULT_FILTER;
     private boolean filterGiven;
@@ -40,6 +44,10 @@ public final class Flags {
 
     /** -cfg: the YAML configuration file. */
     public Path cfg() { return cfg; }
+    /** Whether -cfg was given: -status then looks in both config homes. */
+    public boolean cfgGiven() { return cfgGiven; }
+    /** -status: print the running daemon's status and exit (0 all capture, 1 some or none, 3 no daemon). */
+    public boolean status() { return status; }
     /** -log: the log file used when log_to_file is true. */
     public Path log() { return log; }
     /** -f: the base BPF filter; the whitelist is and-ed to it. */
@@ -54,7 +62,7 @@ public final class Flags {
     public Optional<Path> pcap() { return Optional.ofNullable(pcap); }
     /** -local: our own addresses in the -pcap file; empty means every sender is measured. */
     public List<InetAddress> local() { return local; }
-    /** -json: analysis output as JSON instead of a table. */
+    /** -json: analysis or -status output as JSON instead of a table. */
     public boolean json() { return json; }
     /** True in analysis mode (-pcap given). */
     public boolean analysis() { return pcap != null; }
@@ -77,13 +85,17 @@ public final class Flags {
                   -local string
                     \tWith -pcap: comma-separated IPs that are "us" (default: every sender).
                   -json
-                    \tWith -pcap: print JSON instead of a table.
+                    \tWith -pcap or -status: print JSON instead of a table.
+                  -status
+                    \tPrint the running daemon's status (its status file, init_config.status_file of
+                    \t-cfg, else of %s, else of %s) and exit: 0 when every
+                    \tinstance captures, 1 when some or none do, 3 when no daemon runs or its status is stale.
                   -version
                     \tPrint the version and exit.
                   -h, -help
                     \tPrint this help and exit.
                 Booleans take their value with '=': -st=false.
-                """.formatted(DEFAULT_CFG, DEFAULT_LOG, DEFAULT_FILTER);
+                """.formatted(DEFAULT_CFG, DEFAULT_LOG, DEFAULT_FILTER, AGENT7_CFG, DEFAULT_CFG);
     }
 
     /**
@@ -111,6 +123,7 @@ public final class Flags {
                 case "h", "help" -> throw new FlagException(null, 0);
                 case "st" -> f.soften = bool(name, value);
                 case "version" -> f.version = bool(name, value);
+                case "status" -> f.status = bool(name, value);
                 case "json" -> { f.json = bool(name, value); jsonGiven = true; }
                 case "cfg", "log", "f", "pcap", "local" -> {
                     if (value == null) {
@@ -118,7 +131,10 @@ public final class Flags {
                         value = args[i++];
                     }
                     switch (name) {
-                        case "cfg" -> f.cfg = path(name, value);
+                        case "cfg" -> {
+                            f.cfg = path(name, value);
+                            f.cfgGiven = true;
+                        }
                         case "log" -> f.log = path(name, value);
                         case "f" -> {
                             if (value.isBlank()) throw usageError("invalid value \"\" for flag -f: the BPF filter is empty; omit -f to use \"tcp\"");
@@ -138,8 +154,12 @@ public final class Flags {
                     ? "; boolean flags take their value with '=', e.g. -st=" + extra.toLowerCase() : "";
             throw usageError("unexpected argument \"" + extra + "\"" + hint);
         }
-        if (f.pcap == null && (localGiven || (jsonGiven && f.json)))
-            throw usageError("-local and -json apply only to analysis mode; add -pcap=FILE");
+        if (f.pcap == null && localGiven)
+            throw usageError("-local applies only to analysis mode; add -pcap=FILE");
+        if (f.pcap == null && !f.status && jsonGiven && f.json)
+            throw usageError("-json applies only to analysis mode (-pcap=FILE) and to -status");
+        if (f.pcap != null && f.status)
+            throw usageError("-status and -pcap do not go together: -status reads the running daemon's status");
         return f;
     }
 
@@ -159,7 +179,7 @@ public final class Flags {
             if (body == null) continue;
             String name = body.contains("=") ? body.substring(0, body.indexOf('=')) : body;
             switch (name) {
-                case "pcap", "version", "h", "help" -> { return null; }
+                case "pcap", "version", "status", "h", "help" -> { return null; }
                 case "log" -> {
                     String v = body.contains("=") ? body.substring(body.indexOf('=') + 1)
                             : i + 1 < args.length ? args[++i] : "";

@@ -43,6 +43,7 @@ public final class Main {
             System.out.println("go-metro " + Version.get() + " (Java " + Runtime.version() + ")");
             return 0;
         }
+        if (flags.status()) return StatusCommand.run(flags, System.out, System.err);
         if (flags.analysis()) {
             // Under the launcher the stop signals arrive blocked (lib/sigblock); the
             // analyzer has no signal thread, so let Ctrl-C kill it the ordinary way.

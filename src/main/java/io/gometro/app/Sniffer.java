@@ -14,10 +14,12 @@ import io.gometro.flow.TrackerConfig;
 import io.gometro.report.CaptureCounters;
 import io.gometro.report.StatsdReporter;
 import io.gometro.report.StatsdSink;
+import io.gometro.report.StatusBoard;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -61,6 +63,11 @@ final class Sniffer implements Runnable, FlowListener {
     private long reportedEvictions;
     private long wallMinusMono = Long.MIN_VALUE;   // at the last look; MIN_VALUE before the first
     private volatile boolean failed;
+    private volatile String failure;
+    private final StatsdSink sink;
+    private final List<String> tags;
+    private final StatusBoard.Slot slot;
+    private Map<InetAddress, String> names;
     private volatile boolean finished;
     private final Thread thread;
 
@@ -70,21 +77,27 @@ final class Sniffer implements Runnable, FlowListener {
      * @param baseFilter -f, or null for "tcp"; the whitelist is appended (FilterBuilder)
      * @param peers      the whitelist in force at start
      * @param refresh    keeps the whitelist current, or null
+     * @param slot       this instance's place in the status file
      */
     Sniffer(GoMetroConfig cfg, InstanceConfig inst, String baseFilter, List<InetAddress> peers, LocalPolicy local,
             Map<InetAddress, String> names, List<String> tags, boolean soften, StatsdSink sink,
-            Shutdown shutdown, AddressRefresh refresh) throws CaptureException {
+            Shutdown shutdown, AddressRefresh refresh, StatusBoard.Slot slot) throws CaptureException {
         this.cfg = cfg;
         this.inst = inst;
         this.baseFilter = baseFilter;
         this.peers = peers;
         this.refresh = refresh;
         this.shutdown = shutdown;
+        this.sink = sink;
+        this.tags = List.copyOf(tags);
+        this.slot = slot;
+        this.names = names;
         this.tracker = new FlowTracker(new TrackerConfig(
                 cfg.idleTtl().toNanos(), cfg.expTtl().toNanos(), cfg.flushInterval().toNanos(),
                 cfg.maxFlows(), cfg.maxPending(), false), local, this,
                 inst.isFile() ? FlowTracker.Schedule.PACKET_TIME_RUNNER_FLUSHES : FlowTracker.Schedule.RUNNER_CLOCK);
         this.reporter = new StatsdReporter(sink, iface(), tags, names, soften, this::counters);
+        reporter.publishTo(slot, whitelistText(peers, names));
         open();
         this.thread = new Thread(this, "sniffer-" + iface());
     }
@@ -135,6 +148,30 @@ final class Sniffer implements Runnable, FlowListener {
     /** The capture ended on an error (an interface that vanished, a damaged file). */
     boolean failed() { return failed; }
 
+    /** Why the capture failed, or null. */
+    String failure() { return failure; }
+
+    /**
+     * The capture cannot go on: the service check goes CRITICAL with the reason, and the status
+     * file says it, before the daemon exits.
+     */
+    private void fail(String reason) {
+        failure = reason;
+        failed = true;
+        StatsdReporter.cannotCapture(sink, iface(), tags, reason);
+        StatusBoard.InstanceStatus was = slot.get();
+        slot.publish(new StatusBoard.InstanceStatus(was.key(), was.iface(), "failed", reason,
+                System.currentTimeMillis(), was.packets(), was.dropped(), was.activeFlows(), was.lastFlushMillis(),
+                was.pairsReported(), was.whitelist(), was.pairs()));
+    }
+
+    /** The whitelist as -status shows it: each address, with its name where it has one. */
+    static List<String> whitelistText(List<InetAddress> peers, Map<InetAddress, String> names) {
+        List<String> out = new ArrayList<>(peers.size());
+        for (InetAddress a : peers) out.add(describe(List.of(a), names));
+        return out;
+    }
+
     /** A replayed file reached its end. */
     boolean finished() { return finished; }
 
@@ -143,8 +180,8 @@ final class Sniffer implements Runnable, FlowListener {
         try {
             if (inst.sample() && !inst.isFile()) runSampled(); else runOnce(shutdown::requested);
         } catch (RuntimeException | Error e) {
-            failed = true;
             LOG.error("capture on {} stopped: {}", iface(), e.toString());
+            fail(e.toString());
         } finally {
             tracker.finish(now());
             closeHandle();
@@ -198,9 +235,9 @@ final class Sniffer implements Runnable, FlowListener {
                 LOG.info("{}: end of capture file after {} packets", inst.pcap().orElseThrow(), pump.packets);
             }
             case ERROR -> {
-                failed = true;
-                LOG.error("capture on {} failed: {}; exiting so that supervisord restarts go-metro",
+                LOG.error("capture on {} failed: {}; exiting so that the supervisor restarts go-metro",
                         iface(), handle.lastError());
+                fail(String.valueOf(handle.lastError()));
             }
             case STOPPED, YIELD -> { }
         }
@@ -225,8 +262,8 @@ final class Sniffer implements Runnable, FlowListener {
             try {
                 open();
             } catch (CaptureException e) {
-                failed = true;
                 LOG.error("capture on {} could not reopen for the next sample: {}", iface(), e.getMessage());
+                fail(e.getMessage());
                 return;
             }
         }
@@ -299,7 +336,9 @@ final class Sniffer implements Runnable, FlowListener {
             }
         }
         filter = next;
+        names = u.names();
         reporter.setNames(u.names());
+        reporter.setWhitelist(whitelistText(peers, names));
         LOG.info("{}: whitelist looked up again: {} addresses; added {}, removed {}", iface(), u.peers().size(),
                 describe(u.added(), u.names()), describe(u.removed(), Map.of()));
         LOG.debug("{}: filter now \"{}\"", iface(), filter);

@@ -53,7 +53,7 @@ public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("init_config", "instances", "config");
     private static final List<String> INIT_KEYS = List.of("snaplen", "idle_ttl", "exp_ttl", "expired_ttl",
             "statsd_ip", "statsd_port", "log_to_file", "log_level", "flush_interval", "max_flows",
-            "max_pending", "buffer_size", "read_timeout_ms", "resolve_interval");
+            "max_pending", "buffer_size", "read_timeout_ms", "resolve_interval", "status_file");
     private static final List<String> INSTANCE_KEYS = List.of("interface", "pcap", "tags", "ips", "hosts",
             "sample", "sample_duration", "sample_interval");
 
@@ -187,10 +187,13 @@ public final class ConfigLoader {
         int readTimeout = (int) integer(init, "init_config.", "read_timeout_ms", GoMetroConfig.DEFAULT_READ_TIMEOUT_MS,
                 1, 10_000, "use 1..10000 ms, default 100");
         Duration resolve = resolveInterval(init);
+        Path statusFile = statusFile(init);
 
         List<InstanceConfig> instances = instances(top);
-        return new GoMetroConfig(file, snaplen, idle, exp, statsdHost, statsdPort, logToFile, level, flush,
-                maxFlows, init.get("max_flows") != null, maxPending, bufferSize, readTimeout, resolve, instances, warnings);
+        boolean statsdSet = init.get("statsd_ip") != null || init.get("statsd_port") != null;
+        return new GoMetroConfig(file, snaplen, idle, exp, statsdHost, statsdPort, statsdSet, logToFile, level, flush,
+                maxFlows, init.get("max_flows") != null, maxPending, bufferSize, readTimeout, resolve, statusFile,
+                instances, warnings);
     }
 
     private Duration expTtl(Map<?, ?> init) throws ConfigException {
@@ -213,6 +216,22 @@ public final class ConfigLoader {
                     "use 0 (only at start) or 10..86400 seconds; the default is "
                             + GoMetroConfig.DEFAULT_RESOLVE_INTERVAL.toSeconds());
         return Duration.ofSeconds(s);
+    }
+
+    private Path statusFile(Map<?, ?> init) throws ConfigException {
+        String key = "init_config.status_file";
+        Object v = init.get("status_file");
+        if (v == null) return GoMetroConfig.DEFAULT_STATUS_FILE;
+        String fix = "write an absolute path in a directory the dd-agent user may write, e.g. status_file: "
+                + GoMetroConfig.DEFAULT_STATUS_FILE;
+        if (!(v instanceof String s) || s.isBlank()) throw err(key, "expected a file path, found " + describe(v), fix);
+        try {
+            Path p = Path.of(s.strip());
+            if (!p.isAbsolute() || p.getFileName() == null) throw err(key, quote(s) + " is not an absolute file path", fix);
+            return p;
+        } catch (java.nio.file.InvalidPathException e) {
+            throw err(key, quote(s) + " is not a path", fix);
+        }
     }
 
     private String statsdHost(Map<?, ?> init) throws ConfigException {

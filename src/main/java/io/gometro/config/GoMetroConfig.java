@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <p>go-metro keys ({@code init_config}): snaplen, idle_ttl, exp_ttl (or expired_ttl), statsd_ip,
  * statsd_port, log_to_file, log_level. Ours: flush_interval, max_flows, max_pending, buffer_size,
- * read_timeout_ms, resolve_interval.
+ * read_timeout_ms, resolve_interval, status_file.
  *
  * @param file          the file it came from (for messages)
  * @param snaplen       bytes captured per packet, 104..65535
@@ -17,6 +17,8 @@ import java.util.List;
  * @param expTtl        a flow is kept this long after FIN/RST
  * @param statsdHost    DogStatsD address: an IP literal or a host name (syntax checked only)
  * @param statsdPort    DogStatsD UDP port, 1..65535
+ * @param statsdSet     statsd_ip or statsd_port was in the file: it wins over DD_DOGSTATSD_URL and
+ *                      DD_AGENT_HOST/DD_DOGSTATSD_PORT ({@link DogStatsdAddress})
  * @param logToFile     log to the -log file (true) or to stdout
  * @param logLevel      threshold of our own log
  * @param flushInterval how often gauges are sent
@@ -27,14 +29,15 @@ import java.util.List;
  * @param readTimeoutMs pcap read timeout; also how often the flush clock advances without packets
  * @param resolveInterval how often a live instance looks its hosts, its ips' names and its
  *                      interface's addresses up again; zero: only at start, as go-metro did
+ * @param statusFile    where the daemon keeps its status for {@code go-metro -status}
  * @param instances     at least one
  * @param warnings      non-fatal findings (unknown keys, ignored keys), each one line naming file and key;
  *                      the caller logs them once logging is set up
  */
 public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration expTtl,
-                            String statsdHost, int statsdPort, boolean logToFile, LogLevel logLevel,
+                            String statsdHost, int statsdPort, boolean statsdSet, boolean logToFile, LogLevel logLevel,
                             Duration flushInterval, int maxFlows, boolean maxFlowsSet, int maxPending, int bufferSize,
-                            int readTimeoutMs, Duration resolveInterval, List<InstanceConfig> instances,
+                            int readTimeoutMs, Duration resolveInterval, Path statusFile, List<InstanceConfig> instances,
                             List<String> warnings) {
     public static final int DEFAULT_SNAPLEN = 512;
     public static final int MIN_SNAPLEN = 104;
@@ -59,12 +62,17 @@ public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration e
     public static final int DEFAULT_READ_TIMEOUT_MS = 100;
     /** Five minutes: names behind load balancers and CDNs change their addresses within hours. */
     public static final Duration DEFAULT_RESOLVE_INTERVAL = Duration.ofSeconds(300);
+    /**
+     * A directory dd-agent may write under systemd (the unit's StateDirectory) and under
+     * supervisord (the package makes it); ProtectSystem=strict leaves little else.
+     */
+    public static final Path DEFAULT_STATUS_FILE = Path.of("/var/lib/go-metro/status.json");
 
     /** The same configuration with another max_flows (the daemon fits an unset one to its heap). */
     public GoMetroConfig withMaxFlows(int flows) {
-        return new GoMetroConfig(file, snaplen, idleTtl, expTtl, statsdHost, statsdPort, logToFile, logLevel,
-                flushInterval, flows, maxFlowsSet, maxPending, bufferSize, readTimeoutMs, resolveInterval, instances,
-                warnings);
+        return new GoMetroConfig(file, snaplen, idleTtl, expTtl, statsdHost, statsdPort, statsdSet, logToFile, logLevel,
+                flushInterval, flows, maxFlowsSet, maxPending, bufferSize, readTimeoutMs, resolveInterval, statusFile,
+                instances, warnings);
     }
 
     public GoMetroConfig {

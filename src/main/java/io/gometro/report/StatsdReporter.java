@@ -38,6 +38,11 @@ import java.util.function.Supplier;
  * drops) and {@code go_metro.flows.active}, from the {@link CaptureCounters} supplier
  * (totals since the capture started).
  *
+ * <p>And at every flush the service check {@code go_metro.can_capture}, OK, tagged like the
+ * operational gauges ({@link #cannotCapture} sends its CRITICAL when a capture cannot open or fails);
+ * and, when a {@link StatusBoard.Slot} is given, the flush's figures and pairs for
+ * {@code go-metro -status}.
+ *
  * <p>Names for tags come from the map given at construction (prepared at start) or by
  * {@link #setNames} (a whitelist looked up again); any other address is written as its IP. No
  * name lookup happens here.
@@ -51,6 +56,8 @@ public final class StatsdReporter implements FlowListener {
     public static final String PACKETS = "go_metro.packets.processed";
     public static final String DROPPED = "go_metro.packets.dropped";
     public static final String ACTIVE = "go_metro.flows.active";
+    /** The service check: OK while the instance captures, CRITICAL with the reason when it cannot. */
+    public static final String CAN_CAPTURE = "go_metro.can_capture";
 
     private record Addr(long hi, long lo) {}
 
@@ -72,6 +79,8 @@ public final class StatsdReporter implements FlowListener {
     private final Map<Addr, String> names = new HashMap<>();
     private final String[] opsTags;
     private final List<String> instanceTags;
+    private StatusBoard.Slot slot;
+    private List<String> whitelist = List.of();
 
     /**
      * @param sink         the shared DogStatsD client
@@ -89,10 +98,34 @@ public final class StatsdReporter implements FlowListener {
         this.soften = soften;
         this.counters = Objects.requireNonNull(counters, "counters");
         names.forEach((a, n) -> this.names.put(new Addr(Addresses.hi(a), Addresses.lo(a)), n));
+        this.opsTags = instanceTags(iface, this.instanceTags);
+    }
+
+    /**
+     * The tags of an instance's operational gauges and service check: {@code iface:} and the
+     * instance's tags.
+     */
+    public static String[] instanceTags(String iface, List<String> instanceTags) {
         List<String> ops = new ArrayList<>();
         ops.add("iface:" + iface);
-        ops.addAll(this.instanceTags);
-        this.opsTags = ops.toArray(String[]::new);
+        ops.addAll(instanceTags);
+        return ops.toArray(String[]::new);
+    }
+
+    /** CRITICAL {@link #CAN_CAPTURE} for an instance whose capture cannot open or has failed. */
+    public static void cannotCapture(StatsdSink sink, String iface, List<String> instanceTags, String reason) {
+        sink.serviceCheck(CAN_CAPTURE, false, reason, instanceTags(iface, instanceTags));
+    }
+
+    /** Where each flush publishes its figures for -status, with the whitelist in force (shown as given). */
+    public void publishTo(StatusBoard.Slot slot, List<String> whitelist) {
+        this.slot = slot;
+        this.whitelist = List.copyOf(whitelist);
+    }
+
+    /** The whitelist shown by -status after a new lookup; capture thread only. */
+    public void setWhitelist(List<String> whitelist) {
+        this.whitelist = List.copyOf(whitelist);
     }
 
     /** Replaces the tag names; capture thread only, like {@link #onFlush}. */
@@ -139,6 +172,7 @@ public final class StatsdReporter implements FlowListener {
             client.gauge(DROPPED, c.dropped(), opsTags);
             client.gauge(ACTIVE, c.activeFlows(), opsTags);
         }
+        sink.serviceCheck(CAN_CAPTURE, true, null, opsTags);
 
         if (client != null) {
             if (3L * pairs.size() > StatsdSink.QUEUE_GAUGES - 3) {
@@ -155,6 +189,7 @@ public final class StatsdReporter implements FlowListener {
                 client.gauge(RTT_JITTER, ms(a.jitterSum / a.weight), tags);
             }
         }
+        if (slot != null) publish(pairs, c);
 
         String packets = c == null ? "?" : c.summary();
         if (client != null) {
@@ -163,6 +198,22 @@ public final class StatsdReporter implements FlowListener {
             LOG.info("iface {}: DogStatsD at {} unavailable, {} pairs from {} flows ({} samples) not sent; {}",
                     iface, sink.target(), pairs.size(), flows, samples, packets);
         }
+    }
+
+    private void publish(Map<Pair, Agg> pairs, CaptureCounters c) {
+        List<StatusBoard.PairRow> rows = new ArrayList<>(pairs.size());
+        for (Map.Entry<Pair, Agg> e : pairs.entrySet()) {
+            Pair p = e.getKey();
+            Agg a = e.getValue();
+            rows.add(new StatusBoard.PairRow(name(p.srcHi(), p.srcLo()), name(p.dstHi(), p.dstLo()),
+                    ms(a.lastRtt), ms(a.avgSum / a.weight), ms(a.jitterSum / a.weight)));
+        }
+        StatusBoard.InstanceStatus was = slot.get();
+        long now = System.currentTimeMillis();
+        slot.publish(new StatusBoard.InstanceStatus(was.key(), was.iface(), "capturing", null,
+                "capturing".equals(was.state()) ? was.sinceMillis() : now,
+                c == null ? was.packets() : c.packets(), c == null ? was.dropped() : c.dropped(),
+                c == null ? was.activeFlows() : c.activeFlows(), now, pairs.size(), whitelist, rows));
     }
 
     private String[] pairTags(Pair p) {

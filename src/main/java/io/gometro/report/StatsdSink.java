@@ -1,8 +1,10 @@
 package io.gometro.report;
 
 import com.timgroup.statsd.NonBlockingStatsDClientBuilder;
+import com.timgroup.statsd.ServiceCheck;
 import com.timgroup.statsd.StatsDClient;
 import com.timgroup.statsd.TagsCardinality;
+import io.gometro.config.DogStatsdAddress;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -23,9 +25,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * dropped when its queue ({@link #QUEUE_GAUGES}) is full; a retry resolves the host on a short-lived background thread,
  * at most one at a time, started at most once per {@link #retryIfDown()} call (once per flush).
  *
+ * <p>UDP or a Unix datagram socket ({@link DogStatsdAddress} chooses). A socket is sent to with
+ * sendto at every datagram (the client does not connect it), so a socket that is missing, not ours
+ * to write, or full loses datagrams on the client's sender thread, counted as send errors and
+ * logged once per flush, and an agent that comes back (a new socket at the same path) is reached
+ * again with no reconnect.
+ *
  * <p>The client is built with telemetry, aggregation and origin detection off and no constant
- * tags, and with the address resolved here (so it never falls back to DD_AGENT_HOST or
- * DD_DOGSTATSD_URL). java-dogstatsd-client 4.4.5 still adds {@code env:}, {@code service:},
+ * tags, and with the address chosen here (so it never reads DD_AGENT_HOST or
+ * DD_DOGSTATSD_URL itself). java-dogstatsd-client 4.4.5 still adds {@code env:}, {@code service:},
  * {@code version:} and {@code dd.internal.entity_id:} tags when DD_ENV, DD_SERVICE, DD_VERSION or
  * DD_ENTITY_ID are set in the environment, and offers no switch for it; we warn when they are.
  */
@@ -55,8 +63,7 @@ public final class StatsdSink implements AutoCloseable {
     /** Errors the client reported since the last {@link #drainErrors()}; {@code first} may be null. */
     public record SendErrors(long count, Exception first) {}
 
-    private final String host;
-    private final int port;
+    private final DogStatsdAddress address;
     private final Resolver resolver;
     private volatile StatsDClient client;
     private volatile boolean closed;
@@ -69,16 +76,24 @@ public final class StatsdSink implements AutoCloseable {
      * Tries once now, resolving the host on the calling thread (call it at start, not on a capture
      * thread); if the host does not resolve, logs it and leaves the retry to the flushes.
      */
+    public StatsdSink(DogStatsdAddress address) {
+        this(address, InetAddress::getByName);
+    }
+
+    /** UDP to {@code host:port}. */
     public StatsdSink(String host, int port) {
-        this(host, port, InetAddress::getByName);
+        this(DogStatsdAddress.udp(host, port, "init_config.statsd_ip/statsd_port"), InetAddress::getByName);
     }
 
     StatsdSink(String host, int port, Resolver resolver) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("statsd_port " + port + " is out of range: use 1-65535 (default 8125)");
+        this(DogStatsdAddress.udp(host, port, "init_config.statsd_ip/statsd_port"), resolver);
+    }
+
+    private StatsdSink(DogStatsdAddress address, Resolver resolver) {
+        if (!address.isUnix() && (address.port() < 1 || address.port() > 65535)) {
+            throw new IllegalArgumentException("statsd_port " + address.port() + " is out of range: use 1-65535 (default 8125)");
         }
-        this.host = host;
-        this.port = port;
+        this.address = address;
         this.resolver = resolver;
         for (String v : TAGGING_ENV) {
             String val = System.getenv(v);
@@ -90,9 +105,14 @@ public final class StatsdSink implements AutoCloseable {
         connect(true);
     }
 
-    /** {@code HOST:PORT} as configured. */
+    /** {@code udp://HOST:PORT} or {@code unix:///PATH}. */
     public String target() {
-        return host + ":" + port;
+        return address.url();
+    }
+
+    /** The address, and where it came from. */
+    public DogStatsdAddress address() {
+        return address;
     }
 
     /** The client, or null while the host is unresolved (or after close). */
@@ -124,21 +144,31 @@ public final class StatsdSink implements AutoCloseable {
 
     private void connect(boolean first) {
         attempts.incrementAndGet();
-        SocketAddress addr;
-        try {
-            addr = new InetSocketAddress(resolver.resolve(host), port);
-        } catch (UnknownHostException | SecurityException e) {
-            if (first) {
-                LOG.error("DogStatsD host '{}' (statsd_ip) cannot be resolved: {}; capture goes on without "
-                        + "sending metrics and retries at each flush; fix statsd_ip in the config", host, e.getMessage());
-            } else {
-                LOG.warn("DogStatsD host '{}' (statsd_ip) still cannot be resolved: {}", host, e.getMessage());
+        NonBlockingStatsDClientBuilder b = new NonBlockingStatsDClientBuilder();
+        Object addr;
+        if (address.isUnix()) {
+            b.address(address.url());
+            addr = address.socket();
+        } else {
+            SocketAddress udp;
+            try {
+                udp = new InetSocketAddress(resolver.resolve(address.host()), address.port());
+            } catch (UnknownHostException | SecurityException e) {
+                if (first) {
+                    LOG.error("DogStatsD host '{}' ({}) cannot be resolved: {}; capture goes on without "
+                            + "sending metrics and retries at each flush; fix {}", address.host(), address.origin(),
+                            e.getMessage(), address.origin());
+                } else {
+                    LOG.warn("DogStatsD host '{}' ({}) still cannot be resolved: {}", address.host(), address.origin(),
+                            e.getMessage());
+                }
+                return;
             }
-            return;
+            b.addressLookup(() -> udp);
+            addr = udp;
         }
         try {
-            StatsDClient c = new NonBlockingStatsDClientBuilder()
-                    .addressLookup(() -> addr)
+            StatsDClient c = b
                     .blocking(false)
                     .queueSize(QUEUE_GAUGES)
                     .bufferPoolSize(BUFFER_POOL)
@@ -191,8 +221,25 @@ public final class StatsdSink implements AutoCloseable {
     public void logErrors() {
         SendErrors e = drainErrors();
         if (e != null) {
-            LOG.warn("DogStatsD at {}: {} send errors since the last flush: {}", target(), e.count(), String.valueOf(e.first()));
+            String hint = !address.isUnix() ? ""
+                    : "; metrics are dropped until DogStatsD listens there and the dd-agent user may write to it "
+                    + "(Agent 7: dogstatsd_socket in datadog.yaml; or point DD_DOGSTATSD_URL elsewhere)";
+            LOG.warn("DogStatsD at {}: {} send errors since the last flush: {}{}", target(), e.count(),
+                    String.valueOf(e.first()), hint);
         }
+    }
+
+    /**
+     * One service check run, queued like a gauge (never blocks). {@code message} goes with a
+     * CRITICAL; DogStatsD drops the message of an OK.
+     */
+    public void serviceCheck(String name, boolean ok, String message, String[] tags) {
+        StatsDClient c = client;
+        if (c == null) return;
+        ServiceCheck.Builder b = ServiceCheck.builder().withName(name)
+                .withStatus(ok ? ServiceCheck.Status.OK : ServiceCheck.Status.CRITICAL).withTags(tags);
+        if (!ok && message != null) b.withMessage(message);
+        c.recordServiceCheckRun(b.build());
     }
 
     /**

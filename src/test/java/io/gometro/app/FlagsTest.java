@@ -95,8 +95,9 @@ class FlagsTest {
                 Arguments.of(new String[] {"-cfg="}, "invalid value \"\" for flag -cfg: the path is empty"),
                 Arguments.of(new String[] {"-f="}, "invalid value \"\" for flag -f"),
                 Arguments.of(new String[] {"-pcap=x", "-local=10.0.0.1,nope"}, "invalid value \"nope\" for flag -local: not an IP address"),
-                Arguments.of(new String[] {"-local=10.0.0.1"}, "-local and -json apply only to analysis mode; add -pcap=FILE"),
-                Arguments.of(new String[] {"-json"}, "-local and -json apply only to analysis mode"));
+                Arguments.of(new String[] {"-local=10.0.0.1"}, "-local applies only to analysis mode; add -pcap=FILE"),
+                Arguments.of(new String[] {"-json"}, "-json applies only to analysis mode (-pcap=FILE) and to -status"),
+                Arguments.of(new String[] {"-status", "-pcap=x.pcap"}, "-status and -pcap do not go together"));
     }
 
     @ParameterizedTest

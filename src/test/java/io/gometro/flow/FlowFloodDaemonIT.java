@@ -108,6 +108,7 @@ class FlowFloodDaemonIT {
             int legitAvg = 0, active = 0;
             long maxActive = 0;
             for (String g : lines) {
+                if (g.startsWith("_sc|")) continue;   // the service check, not a gauge
                 String[] parts = g.split("\\|");
                 int colon = parts[0].lastIndexOf(':');
                 String name = parts[0].substring(0, colon);

@@ -71,6 +71,26 @@ class PackageFilesIT {
         assertTrue(files.contains("./opt/go-metro/runtime/bin/go-metro -> java"), files);
         assertTrue(files.matches("(?s).*-rwxr-xr-x root/root .* \\./opt/go-metro/lib/sigblock\n.*"), grep(files, "lib/sigblock"));
         assertFalse(files.contains("./etc/dd-agent/conf.d/go-metro.yaml\n"), "the user's go-metro.yaml is never shipped");
+        assertTrue(conffiles.contains("/etc/datadog-agent/go-metro.yaml.example"), conffiles);
+        assertFalse(files.contains("./etc/datadog-agent/go-metro.yaml\n"), "the user's go-metro.yaml is never shipped");
+        assertTrue(files.matches("(?s).*-rw-r--r-- root/root .* \\./lib/systemd/system/go-metro\\.service\n.*"),
+                grep(files, "systemd"));
+    }
+
+    @Test
+    void theUnitVerifiesClean() throws Exception {
+        // The unit as packaged, against this tree's launcher at the path the unit names.
+        Path unit = Sh.BASEDIR.resolve("dist/systemd/go-metro.service");
+        Path dir = Files.createTempDirectory("unit");
+        try {
+            String text = Files.readString(unit).replace("/opt/go-metro/bin/go-metro", Sh.BASEDIR.resolve("target/go-metro/bin/go-metro").toString());
+            Files.writeString(dir.resolve("go-metro.service"), text);
+            Sh.Result v = Sh.run(60, "systemd-analyze", "verify", dir.resolve("go-metro.service").toString());
+            assertEquals(0, v.exit(), v.out());
+            assertEquals("", v.out().strip(), "systemd-analyze verify says something:\n" + v.out());
+        } finally {
+            Sh.run(10, "rm", "-rf", dir.toString());
+        }
     }
 
     @Test
@@ -89,6 +109,9 @@ class PackageFilesIT {
         String cfg = Sh.run(30, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\\n]", rpm.toString()).ok("fflags").out();
         assertTrue(cfg.matches("(?s).*cn \\S*/etc/dd-agent/conf.d/go-metro.yaml.example.*")
                 || cfg.matches("(?s).*\\bcn\\w* /etc/dd-agent/conf.d/go-metro.yaml.example.*"), "example must be %config(noreplace):\n" + grep(cfg, "etc/"));
+        assertTrue(cfg.matches("(?s).*\\bcn\\w* /etc/datadog-agent/go-metro.yaml.example.*")
+                || cfg.matches("(?s).*cn \\S*/etc/datadog-agent/go-metro.yaml.example.*"), grep(cfg, "etc/"));
+        assertTrue(cfg.contains("/usr/lib/systemd/system/go-metro.service"), grep(cfg, "systemd"));
         String files = Sh.run(30, "rpm", "-qlvp", rpm.toString()).ok("rpm -qlvp").out();
         assertTrue(files.matches("(?s).*-rwxr-xr-x\\s+1 root\\s+root\\s+\\d+ .*/opt/go-metro/runtime/bin/java\\n.*"), grep(files, "bin/"));
         assertTrue(files.contains("/opt/go-metro/runtime/bin/go-metro -> java"), grep(files, "bin/"));

@@ -40,7 +40,10 @@ class RpmInstallIT {
             Path ini = root.resolve("etc/supervisord.d/go-metro.ini");
             assertTrue(Files.exists(ini), "distro supervisord entry; %post said:\n" + in.out());
             String entry = Files.readString(ini);
-            assertTrue(entry.contains("command=/opt/go-metro/bin/go-metro -cfg=\"/etc/dd-agent/conf.d/go-metro.yaml\""), entry);
+            // no Agent v5 and no systemd in the root: the distribution's supervisord, with the config in Agent 7's home
+            assertTrue(entry.contains("command=/opt/go-metro/bin/go-metro -cfg=\"/etc/datadog-agent/go-metro.yaml\""), entry);
+            assertTrue(Files.exists(root.resolve("usr/lib/systemd/system/go-metro.service")), "the unit, in the RPM unit directory");
+            assertTrue(Files.exists(root.resolve("etc/datadog-agent/go-metro.yaml.example")), "the example in Agent 7's home");
             assertTrue(entry.contains("user=dd-agent") && entry.contains("startsecs=2") && entry.contains("startretries=2"), entry);
             assertTrue(Files.readString(root.resolve("etc/passwd")).contains("dd-agent:"), "dd-agent created");
             assertEquals("dd-agent", Sh.run(5, "chroot", root.toString(), "stat", "-c", "%U", "/var/log/datadog").out().trim());

@@ -78,6 +78,56 @@ class StatsdReporterTest {
     }
 
     @Test
+    void eachFlushSaysTheInstanceCapturesAndAFailureSaysWhyItCannot() throws Exception {
+        try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
+            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of("env:test"), Map.of(), true, counters(1, 0, 0, 0));
+            r.onFlush(30 * S, List.of());
+            // DogStatsD's service check datagram: _sc|NAME|STATUS|#TAGS, 0 = OK
+            assertEquals(List.of("_sc|go_metro.can_capture|0|#env:test,iface:eth0"), udp.serviceChecks(2_000));
+            StatsdReporter.cannotCapture(sink, "eth0", List.of("env:test"),
+                    "cannot capture on interface eth0: no such interface");
+            // 2 = CRITICAL, with the reason as its message
+            assertEquals(List.of("_sc|go_metro.can_capture|2|#env:test,iface:eth0|m:cannot capture on interface eth0: "
+                    + "no such interface"), udp.serviceChecks(2_000));
+        }
+    }
+
+    @Test
+    void aFlushPublishesItsPairsAndCountersToTheStatusFile() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("status");
+        java.nio.file.Path file = dir.resolve("status.json");
+        try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
+            StatusBoard board = new StatusBoard(file, 30, "/etc/x.yaml", "udp://127.0.0.1:8125 (default)", "9.9");
+            StatusBoard.Slot slot = board.slot(new StatusBoard.InstanceStatus("instances[0]", "eth0", "starting", null,
+                    1, 0, 0, 0, 0, 0, List.of(), List.of()));
+            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(InetAddress.getByName("10.0.0.2"),
+                    "peer.example"), true, counters(1234, 3, 2, 7));
+            r.publishTo(slot, List.of("10.0.0.2 (peer.example)"));
+            Flow f = flow(LOCAL, 40000, PEER, 443);
+            f.recordSample(10 * MS, 1 * S);
+            f.recordSample(20 * MS, 2 * S);
+            r.onFlush(30 * S, List.of(f));
+            StatusBoard.InstanceStatus st = slot.get();
+            assertEquals("capturing", st.state());
+            assertEquals(1234, st.packets());
+            assertEquals(5, st.dropped(), "kernel plus interface drops, as the gauge");
+            assertEquals(7, st.activeFlows());
+            assertEquals(1, st.pairsReported());
+            assertEquals(List.of(new StatusBoard.PairRow("10.0.0.1", "peer.example", 20.0, 11.25, 6.25)), st.pairs());
+            String json = java.nio.file.Files.readString(file);
+            assertTrue(json.contains("\"rtt_ms\": 20.000, \"avg_ms\": 11.250, \"jitter_ms\": 6.250"), json);
+            assertTrue(json.contains("\"whitelist\": [\"10.0.0.2 (peer.example)\"]"), json);
+            board.stopped();
+            assertTrue(java.nio.file.Files.readString(file).contains("\"running\": false"));
+            assertEquals("stopped", slot.get().state());
+        } finally {
+            try (var w = java.nio.file.Files.walk(dir)) {
+                w.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void flowsToOnePeerShareOneTagSetWeightedByFreshSamples() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
             StatsdReporter r = new StatsdReporter(sink, "eth1", List.of(), Map.of(), true, counters(0, 0, 0, 3));
@@ -215,7 +265,7 @@ class StatsdReporterTest {
             r.onFlush(60 * S, List.of());
             List<LogCapture.Line> err = log.containing("send errors");
             assertEquals(1, err.size(), log.lines().toString());
-            assertTrue(err.get(0).message().startsWith("DogStatsD at 255.255.255.255:8125: "), err.get(0).message());
+            assertTrue(err.get(0).message().startsWith("DogStatsD at udp://255.255.255.255:8125: "), err.get(0).message());
             assertTrue(err.get(0).message().matches(".*: \\d+ send errors since the last flush: java\\..*Exception.*"), err.get(0).message());
             assertEquals(Level.WARN, err.get(0).level());
             // That flush's own sends (3 operational gauges) fail too and show at the next one, once.
@@ -231,13 +281,13 @@ class StatsdReporterTest {
              StatsdSink sink = new StatsdSink("no-such-host.invalid", 8125)) {
             assertNull(sink.client());
             assertEquals(1, sink.attempts());
-            assertEquals(1, log.containing("'no-such-host.invalid' (statsd_ip) cannot be resolved").size(), log.lines().toString());
+            assertEquals(1, log.containing("'no-such-host.invalid' (init_config.statsd_ip/statsd_port) cannot be resolved").size(), log.lines().toString());
             StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 0));
             Flow f = flow(LOCAL, 1, PEER, 2);
             f.recordSample(MS, S);
             r.onFlush(30 * S, List.of(f));
             awaitAttempts(sink, 2);
-            assertTrue(log.containing("DogStatsD at no-such-host.invalid:8125 unavailable").size() == 1, log.lines().toString());
+            assertTrue(log.containing("DogStatsD at udp://no-such-host.invalid:8125 unavailable").size() == 1, log.lines().toString());
             r.onFlush(60 * S, List.of());
             awaitAttempts(sink, 3);
             Thread.sleep(200);

@@ -23,6 +23,8 @@ final class UdpStatsd implements AutoCloseable {
 
     private final DatagramSocket socket;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    /** Service checks ({@code _sc|name|status|...}), kept apart from the gauges. */
+    private final LinkedBlockingQueue<String> checks = new LinkedBlockingQueue<>();
     private final Thread reader;
 
     UdpStatsd() throws Exception {
@@ -86,7 +88,10 @@ final class UdpStatsd implements AutoCloseable {
                 return;
             }
             String s = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
-            for (String line : s.split("\n")) if (!line.isEmpty()) lines.add(line);
+            for (String line : s.split("\n")) {
+                if (line.startsWith("_sc|")) checks.add(line);
+                else if (!line.isEmpty()) lines.add(line);
+            }
         }
     }
 
@@ -124,6 +129,17 @@ final class UdpStatsd implements AutoCloseable {
             String l = lines.poll(left, TimeUnit.NANOSECONDS);
             if (l != null) got.add(parse(l));
         }
+        return got;
+    }
+
+    /** Service check lines that arrive within {@code millis} (or all of them, once one has). */
+    List<String> serviceChecks(long millis) throws InterruptedException {
+        List<String> got = new ArrayList<>();
+        String first = checks.poll(millis, TimeUnit.MILLISECONDS);
+        if (first == null) return got;
+        got.add(first);
+        Thread.sleep(100);
+        checks.drainTo(got);
         return got;
     }
 
