@@ -134,7 +134,7 @@ final class Daemon {
                 } catch (CaptureException e) {
                     permissionDenied |= e.isPermission();
                     LOG.error("{}: {}", inst.keyPath(), e.getMessage());
-                    String reason = e.isPermission() ? e.getMessage() + " (go-metro needs CAP_NET_RAW)" : e.getMessage();
+                    String reason = e.getMessage();
                     StatsdReporter.cannotCapture(sink, iface, inst.tags(), reason);
                     StatusBoard.InstanceStatus s = slot.get();
                     slot.publish(new StatusBoard.InstanceStatus(s.key(), s.iface(), "failed", reason,

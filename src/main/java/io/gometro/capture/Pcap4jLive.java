@@ -66,9 +66,13 @@ final class Pcap4jLive {
         String lower = msg.toLowerCase();
         if ((rc != null && rc == PCAP_ERROR_PERM_DENIED) || lower.contains("operation not permitted")
                 || lower.contains("permission")) {
+            // systemd sets INVOCATION_ID for the services it starts: there the unit grants the capability.
+            String fix = System.getenv("INVOCATION_ID") != null
+                    ? "the systemd unit must grant it with AmbientCapabilities=CAP_NET_RAW (see `systemctl cat go-metro`"
+                    + " for a drop-in that removes it)"
+                    : "run as root, or setcap cap_net_raw+ep on the java binary it runs with";
             return new CaptureException("cannot capture on interface " + iface + ": permission denied (" + msg
-                    + "); go-metro needs the CAP_NET_RAW capability (run as root, or"
-                    + " setcap cap_net_raw+ep on the java binary it runs with)", true);
+                    + "); go-metro needs the CAP_NET_RAW capability (" + fix + ")", true);
         }
         if ((rc != null && rc == PCAP_ERROR_NO_SUCH_DEVICE) || lower.contains("no such device")) {
             return new CaptureException("cannot capture on interface " + iface
