@@ -132,9 +132,12 @@ public final class StatusBoard {
         } catch (IOException | SecurityException e) {
             if (!warned) {
                 warned = true;
+                String why = e instanceof java.nio.file.NoSuchFileException ? "its directory " + file.getParent()
+                        + " does not exist" : e instanceof java.nio.file.AccessDeniedException
+                        ? "permission denied" : String.valueOf(e.getMessage());
                 LOG.warn("cannot write the status file {} ({}); go-metro -status will not see this daemon. Create "
                         + "its directory writable by the user go-metro runs as, or set init_config.status_file",
-                        file, e.toString());
+                        file, why);
             }
             try {
                 Files.deleteIfExists(tmp);

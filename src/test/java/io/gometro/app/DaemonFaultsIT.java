@@ -26,15 +26,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 5 items 4 and 5, through the real process: a DogStatsD that is closed, unresolvable or never reads
- * does not stop capture, costs at most one log line per flush and no memory growth; an interface that vanishes
+ * does not stop capture, costs at most one log line per flush and no memory growth. The same for a DogStatsD
+ * Unix socket (Agent 7's transport, issue 10) that is missing, not ours to write (the daemon runs as nobody with
+ * only CAP_NET_RAW, as the unit runs it as dd-agent), or bound by a reader that never reads. An interface that vanishes
  * under a live capture, or does not exist at start, ends the daemon with a clear line and a non-zero exit.
  */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DaemonFaultsIT {
     static final AtomicInteger PORTS = new AtomicInteger(7400);
     /** Seconds the daemon runs under each DogStatsD fault with traffic flowing. */
     static final int OBSERVE_S = 14;
     static NetLab lab;
+    static final List<Process> binders = new ArrayList<>();
 
     @BeforeAll
     static void startLab() {
@@ -43,22 +46,51 @@ class DaemonFaultsIT {
 
     @AfterAll
     static void stopLab() {
+        for (Process p : binders) p.destroy();
         NetLab.closeAndCheck(lab);
     }
 
     @ParameterizedTest(name = "DogStatsD {0}")
-    @ValueSource(strings = {"closed-port", "unresolvable-host", "never-reads"})
-    void captureGoesOnWhenDogStatsdFails(String fault) {
+    @ValueSource(strings = {"closed-port", "unresolvable-host", "never-reads",
+            "socket-missing", "socket-unwritable", "socket-never-reads"})
+    void captureGoesOnWhenDogStatsdFails(String fault) throws Exception {
         int statsdPort = PORTS.getAndIncrement();
         String host = fault.equals("unresolvable-host") ? "no-such-host.invalid" : "127.0.0.1";
         if (fault.equals("never-reads")) {
             DaemonHarness.startSink(lab, lab.nsA(), statsdPort, true, lab.workDir().resolve("fault-sink-" + fault + ".out"));
         }
+        boolean socket = fault.startsWith("socket-");
+        // Socket cases: a directory anyone may write, since one of them runs the daemon as nobody.
+        Path dir = lab.workDir().resolve("fault-" + fault);
+        Files.createDirectories(dir);
+        Cmd.run(Duration.ofSeconds(5), List.of("chmod", "0777", lab.workDir().toString(), dir.toString())).requireSuccess();
+        Path sock = dir.resolve("dsd.socket");
+        if (fault.equals("socket-unwritable") || fault.equals("socket-never-reads")) {
+            // Bound and never read; root's 0600 socket is not dd-agent's (here nobody's) to write.
+            Process binder = new ProcessBuilder("timeout", "120", "python3", "-c", "import os,socket,sys,time\n"
+                    + "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1]); os.chmod(sys.argv[1], int(sys.argv[2], 8))\n"
+                    + "print('ready', flush=True); time.sleep(120)", sock.toString(), fault.equals("socket-unwritable") ? "600" : "666")
+                    .redirectErrorStream(true).start();
+            binders.add(binder);
+            assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(binder.getInputStream())).readLine());
+        }
         Path out = lab.workDir().resolve("fault-" + fault + ".out");
-        Path log = lab.workDir().resolve("fault-" + fault + ".log");
-        Path cfg = DaemonHarness.write(lab.workDir().resolve("fault-" + fault + ".yaml"),
-                DaemonHarness.liveConfig(NetLab.IF_A, lab.ipv4B(), 1, host, statsdPort, true));
-        Process d = lab.spawn(lab.nsA(), out, DaemonHarness.daemonCommand("-cfg=" + cfg, "-log=" + log));
+        Path log = (socket ? dir : lab.workDir()).resolve("fault-" + fault + ".log");
+        String yaml = DaemonHarness.liveConfig(NetLab.IF_A, lab.ipv4B(), 1, host, statsdPort, true);
+        if (socket) {
+            // no statsd_ip/statsd_port, so DD_DOGSTATSD_URL chooses
+            yaml = yaml.replaceAll("(?m)^  statsd_(ip|port): .*\n", "") .replace("init_config:\n",
+                    "init_config:\n  status_file: " + dir.resolve("status.json") + "\n");
+        }
+        Path cfg = DaemonHarness.write((socket ? dir : lab.workDir()).resolve("fault-" + fault + ".yaml"), yaml);
+        List<String> cmd = new ArrayList<>();
+        if (socket) cmd.addAll(List.of("env", "DD_DOGSTATSD_URL=unix://" + sock));
+        if (fault.equals("socket-unwritable")) {
+            cmd.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "--inh-caps=+net_raw", "--ambient-caps=+net_raw"));
+        }
+        cmd.addAll(DaemonHarness.daemonCommand("-cfg=" + cfg, "-log=" + log));
+        Process d = lab.spawn(lab.nsA(), out, cmd);
         DaemonHarness.await(d, log, "capturing on " + NetLab.IF_A, Duration.ofSeconds(15), "go-metro");
         // Steady request/response for the whole window, so every flush has packets and samples to send.
         Process[] load = DaemonHarness.startLoad(lab, false, PORTS.getAndIncrement(),
@@ -97,6 +129,12 @@ class DaemonFaultsIT {
         if (fault.equals("unresolvable-host")) {
             assertTrue(text.contains("no-such-host.invalid") && text.contains("statsd_ip"),
                     "the log does not name the host and the key:\n" + text);
+        }
+        if (socket) {
+            assertTrue(text.contains("DogStatsD unix://" + sock + " (DD_DOGSTATSD_URL)"), "the start names the socket:\n" + text);
+            // It says so: a warning naming the socket, at most one per flush (counted above).
+            assertTrue(text.lines().anyMatch(l -> l.contains("| WARNING |") && l.contains("DogStatsD at unix://" + sock)
+                    && l.contains("send errors")), fault + ": no warning names the socket:\n" + DaemonHarness.tail(text));
         }
 
         long first = rss.get(0), max = rss.stream().mapToLong(Long::longValue).max().orElseThrow();

@@ -380,13 +380,15 @@ class ConfigLoaderTest {
         assertEquals(List.of("env:prod"), i.tags());
         assertEquals(List.of(InetAddress.ofLiteral("192.0.2.10")), i.ips());
         assertEquals(List.of("app.example.com"), i.hosts());
+        assertFalse(c.statsdSet(), "the example leaves DogStatsD to DD_DOGSTATSD_URL / DD_AGENT_HOST / the default");
     }
 
     @Test
     void exampleWithEveryCommentedKeyEnabledLoadsCleanly() throws Exception {
         // uncomment the "# key: value" lines of the example: documented keys must all be known
         String text = Files.readString(Path.of("conf.d/go-metro.yaml.example"))
-                .replaceAll("(?m)^  # (flush_interval|max_flows|max_pending|buffer_size|read_timeout_ms|resolve_interval):", "  $1:")
+                .replaceAll("(?m)^  # (statsd_ip|statsd_port|flush_interval|max_flows|max_pending|buffer_size|read_timeout_ms"
+                        + "|resolve_interval|status_file):", "  $1:")
                 .replaceAll("(?m)^    # (sample|sample_duration|sample_interval):", "    $1:");
         GoMetroConfig c = load(text);
         assertEquals(List.of(), c.warnings());
@@ -394,5 +396,8 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(10), c.instances().getFirst().sampleDuration());
         assertEquals(8388608, c.bufferSize());
         assertEquals(Duration.ofSeconds(300), c.resolveInterval());
+        assertEquals(Path.of("/var/lib/go-metro/status.json"), c.statusFile());
+        assertTrue(c.statsdSet());
+        assertEquals("127.0.0.1", c.statsdHost());
     }
 }
