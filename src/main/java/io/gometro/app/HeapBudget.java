@@ -1,5 +1,6 @@
 package io.gometro.app;
 
+import io.gometro.flow.IntervalSamples;
 import io.gometro.config.ConfigException;
 import io.gometro.config.GoMetroConfig;
 
@@ -27,6 +28,8 @@ final class HeapBudget {
     /** The config with max_flows fitted to {@code heapBytes} ({@link Runtime#maxMemory()}). */
     static GoMetroConfig fit(GoMetroConfig cfg, long heapBytes) throws ConfigException {
         int instances = cfg.instances().size();
+        // percentiles: each instance keeps its interval's samples in fixed arrays
+        heapBytes -= cfg.percentiles() ? instances * IntervalSamples.BYTES : 0;
         long fits = Math.max(0, (heapBytes - RESERVE_BYTES) / BYTES_PER_CONNECTION / instances);
         if (cfg.maxFlows() <= fits) return cfg;
         long mb = 1 << 20;

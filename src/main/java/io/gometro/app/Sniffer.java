@@ -9,6 +9,7 @@ import io.gometro.decode.Addresses;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;
 import io.gometro.flow.FlowTracker;
+import io.gometro.flow.IntervalSamples;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;
 import io.gometro.report.CaptureCounters;
@@ -98,6 +99,11 @@ final class Sniffer implements Runnable, FlowListener {
                 inst.isFile() ? FlowTracker.Schedule.PACKET_TIME_RUNNER_FLUSHES : FlowTracker.Schedule.RUNNER_CLOCK);
         this.reporter = new StatsdReporter(sink, iface(), tags, names, soften, this::counters);
         reporter.publishTo(slot, whitelistText(peers, names));
+        if (cfg.percentiles()) {
+            IntervalSamples samples = new IntervalSamples();
+            tracker.keepIntervalSamples(samples);
+            reporter.sendPercentiles(samples);
+        }
         open();
         this.thread = new Thread(this, "sniffer-" + iface());
     }

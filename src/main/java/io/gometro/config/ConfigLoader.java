@@ -53,7 +53,7 @@ public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("init_config", "instances", "config");
     private static final List<String> INIT_KEYS = List.of("snaplen", "idle_ttl", "exp_ttl", "expired_ttl",
             "statsd_ip", "statsd_port", "log_to_file", "log_level", "flush_interval", "max_flows",
-            "max_pending", "buffer_size", "read_timeout_ms", "resolve_interval", "status_file");
+            "max_pending", "buffer_size", "read_timeout_ms", "resolve_interval", "status_file", "percentiles");
     private static final List<String> INSTANCE_KEYS = List.of("interface", "pcap", "tags", "ips", "hosts",
             "sample", "sample_duration", "sample_interval");
 
@@ -188,12 +188,13 @@ public final class ConfigLoader {
                 1, 10_000, "use 1..10000 ms, default 100");
         Duration resolve = resolveInterval(init);
         Path statusFile = statusFile(init);
+        boolean percentiles = bool(init, "init_config.", "percentiles", false);
 
         List<InstanceConfig> instances = instances(top);
         boolean statsdSet = init.get("statsd_ip") != null || init.get("statsd_port") != null;
         return new GoMetroConfig(file, snaplen, idle, exp, statsdHost, statsdPort, statsdSet, logToFile, level, flush,
                 maxFlows, init.get("max_flows") != null, maxPending, bufferSize, readTimeout, resolve, statusFile,
-                instances, warnings);
+                percentiles, instances, warnings);
     }
 
     private Duration expTtl(Map<?, ?> init) throws ConfigException {

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <p>go-metro keys ({@code init_config}): snaplen, idle_ttl, exp_ttl (or expired_ttl), statsd_ip,
  * statsd_port, log_to_file, log_level. Ours: flush_interval, max_flows, max_pending, buffer_size,
- * read_timeout_ms, resolve_interval, status_file.
+ * read_timeout_ms, resolve_interval, status_file, percentiles.
  *
  * @param file          the file it came from (for messages)
  * @param snaplen       bytes captured per packet, 104..65535
@@ -30,6 +30,8 @@ import java.util.List;
  * @param resolveInterval how often a live instance looks its hosts, its ips' names and its
  *                      interface's addresses up again; zero: only at start, as go-metro did
  * @param statusFile    where the daemon keeps its status for {@code go-metro -status}
+ * @param percentiles   also send each pair's interval median, 95th and 99th percentile, max and count
+ *                      (off by default: each is a custom metric per pair)
  * @param instances     at least one
  * @param warnings      non-fatal findings (unknown keys, ignored keys), each one line naming file and key;
  *                      the caller logs them once logging is set up
@@ -37,8 +39,8 @@ import java.util.List;
 public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration expTtl,
                             String statsdHost, int statsdPort, boolean statsdSet, boolean logToFile, LogLevel logLevel,
                             Duration flushInterval, int maxFlows, boolean maxFlowsSet, int maxPending, int bufferSize,
-                            int readTimeoutMs, Duration resolveInterval, Path statusFile, List<InstanceConfig> instances,
-                            List<String> warnings) {
+                            int readTimeoutMs, Duration resolveInterval, Path statusFile, boolean percentiles,
+                            List<InstanceConfig> instances, List<String> warnings) {
     public static final int DEFAULT_SNAPLEN = 512;
     public static final int MIN_SNAPLEN = 104;
     public static final int MAX_SNAPLEN = 65535;
@@ -72,7 +74,7 @@ public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration e
     public GoMetroConfig withMaxFlows(int flows) {
         return new GoMetroConfig(file, snaplen, idleTtl, expTtl, statsdHost, statsdPort, statsdSet, logToFile, logLevel,
                 flushInterval, flows, maxFlowsSet, maxPending, bufferSize, readTimeoutMs, resolveInterval, statusFile,
-                instances, warnings);
+                percentiles, instances, warnings);
     }
 
     public GoMetroConfig {

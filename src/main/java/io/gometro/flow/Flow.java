@@ -18,6 +18,8 @@ public final class Flow {
     double srtt = -1, rttvar = -1;
     int freshSamples;              // since the last flush
     double freshSum;               // sum of fresh samples, for -st=false
+    long freshMax = -1;            // largest fresh sample
+    IntervalSamples interval;      // only with percentiles on; kept when the flow is recycled
     long lastSampleNanos;
     boolean carriedData;
     DDSketch sketch;               // only in analysis mode
@@ -59,7 +61,7 @@ public final class Flow {
         samples = 0;
         lastRtt = -1; minRtt = Long.MAX_VALUE; maxRtt = -1;
         srtt = -1; rttvar = -1;
-        freshSamples = 0; freshSum = 0;
+        freshSamples = 0; freshSum = 0; freshMax = -1;
         lastSampleNanos = 0;
         carriedData = false;
         if (sketch != null) sketch.clear();
@@ -89,7 +91,9 @@ public final class Flow {
         if (rttNanos < minRtt) minRtt = rttNanos;
         if (rttNanos > maxRtt) maxRtt = rttNanos;
         lastSampleNanos = atNanos;
+        if (rttNanos > freshMax) freshMax = rttNanos;
         if (sketch != null) sketch.accept(rttNanos);
+        if (interval != null) interval.add(this, rttNanos);
     }
 
     /** Called after a flush has reported the fresh samples. */
@@ -97,6 +101,7 @@ public final class Flow {
         listedFresh = false;
         freshSamples = 0;
         freshSum = 0;
+        freshMax = -1;
     }
 
     /** Keeps a DDSketch (1% relative accuracy) of this flow's samples from now on. */
@@ -121,6 +126,8 @@ public final class Flow {
     public int freshSamples() { return freshSamples; }
     /** Mean of the samples since the previous flush, ns (NaN if none). */
     public double freshMeanNanos() { return freshSamples == 0 ? Double.NaN : freshSum / freshSamples; }
+    /** The largest sample since the previous flush, ns (-1 if none). */
+    public long freshMaxNanos() { return freshMax; }
     public long lastRttNanos() { return lastRtt; }
     public long minRttNanos() { return minRtt; }
     public long maxRttNanos() { return maxRtt; }

@@ -37,6 +37,7 @@ public final class FlowTracker {
     private final TrackerConfig cfg;
     private LocalPolicy local;
     private final FlowListener listener;
+    private IntervalSamples intervalSamples;   // null unless percentiles are on
     private final FlowTable table;
     private final boolean packetClock;
     private final boolean flushesItself;
@@ -94,6 +95,14 @@ public final class FlowTracker {
         this.table = new FlowTable(cfg.maxFlows());
         this.packetClock = schedule != Schedule.RUNNER_CLOCK;
         this.flushesItself = schedule == Schedule.PACKET_TIME;
+    }
+
+    /**
+     * Every sample from now on also goes to {@code samples} with its pair (percentiles); call it
+     * before the first packet. The report reads and clears it at each flush.
+     */
+    public void keepIntervalSamples(IntervalSamples samples) {
+        this.intervalSamples = samples;
     }
 
     /**
@@ -186,6 +195,7 @@ public final class FlowTracker {
                     f.reuse(c.id, sHi, sLo, sPort, dHi, dLo, dPort, cfg.maxPending());
                 }
                 if (cfg.sketches()) f.keepSketch();
+                f.interval = intervalSamples;
                 if (srcIsA) c.toB = f; else c.toA = f;
             }
             f.carriedData = true;

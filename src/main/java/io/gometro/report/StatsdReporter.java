@@ -4,6 +4,9 @@ import io.gometro.decode.Addresses;
 import com.timgroup.statsd.StatsDClient;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;
+import io.gometro.flow.IntervalSamples;
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -28,6 +31,11 @@ import java.util.function.Supplier;
  *     the plain mean of the samples taken since the previous flush;
  * <li>{@code system.net.tcp.rtt.jitter}: RTTVAR (RFC 6298).
  * </ul>
+ * With {@code init_config.percentiles: true}, also per pair and flush, from the interval's samples:
+ * {@code .median}, {@code .95percentile}, {@code .99percentile} (a DDSketch, 1% relative accuracy),
+ * {@code .max} and {@code .count}, DogStatsD's own histogram names. Off by default: each is a custom
+ * metric per pair.
+ *
  * <b>Pair rule.</b> Several connections to one peer share one tag set, and a gauge keeps only one
  * value per tag set and interval, so the flows of a pair are combined: avg and jitter are the
  * means of the flows' values weighted by each flow's number of samples since the previous
@@ -56,6 +64,12 @@ public final class StatsdReporter implements FlowListener {
     public static final String PACKETS = "go_metro.packets.processed";
     public static final String DROPPED = "go_metro.packets.dropped";
     public static final String ACTIVE = "go_metro.flows.active";
+    /** With {@code percentiles: true}: DogStatsD's own histogram names, per pair and flush. */
+    public static final String RTT_MEDIAN = "system.net.tcp.rtt.median";
+    public static final String RTT_P95 = "system.net.tcp.rtt.95percentile";
+    public static final String RTT_P99 = "system.net.tcp.rtt.99percentile";
+    public static final String RTT_MAX = "system.net.tcp.rtt.max";
+    public static final String RTT_COUNT = "system.net.tcp.rtt.count";
     /** The service check: OK while the instance captures, CRITICAL with the reason when it cannot. */
     public static final String CAN_CAPTURE = "go_metro.can_capture";
 
@@ -69,6 +83,7 @@ public final class StatsdReporter implements FlowListener {
         double avgSum, jitterSum; // weighted by fresh samples, ns
         long lastRtt;
         long lastAt = Long.MIN_VALUE;
+        long max = -1;            // largest fresh sample, ns
         int flows;
     }
 
@@ -80,6 +95,7 @@ public final class StatsdReporter implements FlowListener {
     private final String[] opsTags;
     private final List<String> instanceTags;
     private StatusBoard.Slot slot;
+    private IntervalSamples percentiles;   // null: off
     private List<String> whitelist = List.of();
 
     /**
@@ -123,6 +139,15 @@ public final class StatsdReporter implements FlowListener {
         this.whitelist = List.copyOf(whitelist);
     }
 
+    /**
+     * Also send, per pair and flush, the median, 95th and 99th percentile (from a DDSketch of the
+     * interval's samples, 1% relative accuracy), the max and the count of its samples. The tracker
+     * fills {@code samples}; this reads and clears it at each flush.
+     */
+    public void sendPercentiles(IntervalSamples samples) {
+        this.percentiles = samples;
+    }
+
     /** The whitelist shown by -status after a new lookup; capture thread only. */
     public void setWhitelist(List<String> whitelist) {
         this.whitelist = List.copyOf(whitelist);
@@ -153,6 +178,7 @@ public final class StatsdReporter implements FlowListener {
             a.weight += w;
             a.avgSum += w * (soften ? f.srttNanos() : f.freshMeanNanos());
             a.jitterSum += w * f.rttvarNanos();
+            a.max = Math.max(a.max, f.freshMaxNanos());
             if (f.lastSampleNanos() >= a.lastAt) {
                 a.lastAt = f.lastSampleNanos();
                 a.lastRtt = f.lastRttNanos();
@@ -175,10 +201,11 @@ public final class StatsdReporter implements FlowListener {
         sink.serviceCheck(CAN_CAPTURE, true, null, opsTags);
 
         if (client != null) {
-            if (3L * pairs.size() > StatsdSink.QUEUE_GAUGES - 3) {
+            long perPair = percentiles != null ? 8 : 3;
+            if (perPair * pairs.size() > StatsdSink.QUEUE_GAUGES - 3) {
                 LOG.warn("iface {}: {} (src, dst) pairs make {} gauges, more than the DogStatsD client queues at once ({}); "
                         + "some of this flush's gauges may be dropped; narrow ips/hosts in the instance",
-                        iface, pairs.size(), 3L * pairs.size(), StatsdSink.QUEUE_GAUGES);
+                        iface, pairs.size(), perPair * pairs.size(), StatsdSink.QUEUE_GAUGES);
             }
             for (Map.Entry<Pair, Agg> e : pairs.entrySet()) {
                 Pair p = e.getKey();
@@ -188,7 +215,9 @@ public final class StatsdReporter implements FlowListener {
                 client.gauge(RTT_AVG, ms(a.avgSum / a.weight), tags);
                 client.gauge(RTT_JITTER, ms(a.jitterSum / a.weight), tags);
             }
+            if (percentiles != null) sendPercentiles(client, pairs);
         }
+        if (percentiles != null) percentiles.clear();
         if (slot != null) publish(pairs, c);
 
         String packets = c == null ? "?" : c.summary();
@@ -197,6 +226,31 @@ public final class StatsdReporter implements FlowListener {
         } else {
             LOG.info("iface {}: DogStatsD at {} unavailable, {} pairs from {} flows ({} samples) not sent; {}",
                     iface, sink.target(), pairs.size(), flows, samples, packets);
+        }
+    }
+
+    private void sendPercentiles(StatsDClient client, Map<Pair, Agg> pairs) {
+        Map<Pair, DDSketch> sketches = new HashMap<>();
+        IntervalSamples s = percentiles;
+        for (int i = 0; i < s.size(); i++) {
+            sketches.computeIfAbsent(new Pair(s.srcHi(i), s.srcLo(i), s.dstHi(i), s.dstLo(i)),
+                    k -> DDSketches.unboundedDense(0.01)).accept(ms(s.rttNanos(i)));
+        }
+        if (s.seen() > s.size()) {
+            LOG.debug("iface {}: percentiles of this flush from a uniform sample of {} of its {} samples", iface,
+                    s.size(), s.seen());
+        }
+        for (Map.Entry<Pair, Agg> e : pairs.entrySet()) {
+            String[] tags = pairTags(e.getKey());
+            Agg a = e.getValue();
+            DDSketch k = sketches.get(e.getKey());
+            if (k != null && !k.isEmpty()) {
+                client.gauge(RTT_MEDIAN, k.getValueAtQuantile(0.5), tags);
+                client.gauge(RTT_P95, k.getValueAtQuantile(0.95), tags);
+                client.gauge(RTT_P99, k.getValueAtQuantile(0.99), tags);
+            }
+            client.gauge(RTT_MAX, ms(a.max), tags);
+            client.gauge(RTT_COUNT, a.weight, tags);
         }
     }
 

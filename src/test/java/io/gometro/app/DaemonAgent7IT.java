@@ -23,10 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Issue 10 items 4 to 6 against the daemon outside packaging, on real sockets: DogStatsD chosen by
+ * Issue 10 items 4 to 7 against the daemon outside packaging, on real sockets: DogStatsD chosen by
  * DD_DOGSTATSD_URL (a Unix datagram socket) or DD_AGENT_HOST/DD_DOGSTATSD_PORT, an explicit config
  * winning over both; the go_metro.can_capture service check; {@code go-metro -status} and its exit
- * codes while the daemon runs and after it stops; nothing unpacked into the temporary directory.
+ * codes while the daemon runs and after it stops; the opt-in percentiles; nothing unpacked into the
+ * temporary directory.
  * The daemon captures in the lab, where the bridge gives the path a known 20 ms RTT.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -135,11 +136,21 @@ class DaemonAgent7IT {
         DaemonHarness.startSink(lab, lab.nsA(), cfgPort, false, cfgOut);
         load(30);
 
-        Process d = daemon("a7-env", config("a7-env", "", instance(NetLab.IF_A)),
+        // with percentiles on (item 7): DogStatsD's histogram names per pair, from the interval's samples
+        Process d = daemon("a7-env", config("a7-env", "  percentiles: true\n", instance(NetLab.IF_A)),
                 "DD_AGENT_HOST=127.0.0.1", "DD_DOGSTATSD_PORT=" + envPort);
-        DaemonHarness.awaitText(envOut, t -> t.contains(StatsdReporter.RTT_AVG + ":"), Duration.ofSeconds(15),
-                "rtt.avg at DD_AGENT_HOST:DD_DOGSTATSD_PORT");
+        String text = DaemonHarness.awaitText(envOut, t -> t.contains(StatsdReporter.RTT_COUNT + ":"), Duration.ofSeconds(15),
+                "rtt.count at DD_AGENT_HOST:DD_DOGSTATSD_PORT");
         stop(d, "a7-env");
+        List<Gauge> all = DaemonHarness.gauges(text);
+        Gauge median = DaemonHarness.named(all, StatsdReporter.RTT_MEDIAN).getFirst();
+        assertEquals(lab.ipv4B(), median.tag("dst"));
+        assertTrue(median.value() >= 0.99 * RTT_MS && median.value() <= 1.25 * RTT_MS, "median " + median);
+        Gauge p99 = DaemonHarness.named(all, StatsdReporter.RTT_P99).getFirst();
+        Gauge max = DaemonHarness.named(all, StatsdReporter.RTT_MAX).getFirst();
+        assertTrue(p99.value() >= median.value() && max.value() >= 0.99 * p99.value(), p99 + " " + max);
+        assertTrue(DaemonHarness.named(all, StatsdReporter.RTT_COUNT).getFirst().value() >= 1);
+        assertEquals(1, DaemonHarness.named(all, StatsdReporter.RTT_P95).stream().map(Gauge::tags).distinct().count());
 
         try (UnixgramSink uds = new UnixgramSink(lab.workDir().resolve("a7-ignored.socket"))) {
             Process e = daemon("a7-cfg", config("a7-cfg", "  statsd_ip: 127.0.0.1\n  statsd_port: " + cfgPort + "\n",
@@ -147,6 +158,8 @@ class DaemonAgent7IT {
             DaemonHarness.awaitText(cfgOut, t -> t.contains(StatsdReporter.RTT_AVG + ":"), Duration.ofSeconds(15),
                     "rtt.avg at the config's statsd_ip:statsd_port");
             stop(e, "a7-cfg");
+            assertEquals(List.of(), DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(cfgOut)), StatsdReporter.RTT_MEDIAN),
+                    "percentiles are off by default");
             try {
                 List<String> stray = uds.until(l -> true, 2);
                 throw new AssertionError("the environment's socket got datagrams although the config names DogStatsD: " + stray);

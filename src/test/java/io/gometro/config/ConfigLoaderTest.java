@@ -388,7 +388,7 @@ class ConfigLoaderTest {
         // uncomment the "# key: value" lines of the example: documented keys must all be known
         String text = Files.readString(Path.of("conf.d/go-metro.yaml.example"))
                 .replaceAll("(?m)^  # (statsd_ip|statsd_port|flush_interval|max_flows|max_pending|buffer_size|read_timeout_ms"
-                        + "|resolve_interval|status_file):", "  $1:")
+                        + "|resolve_interval|status_file|percentiles):", "  $1:")
                 .replaceAll("(?m)^    # (sample|sample_duration|sample_interval):", "    $1:");
         GoMetroConfig c = load(text);
         assertEquals(List.of(), c.warnings());
@@ -399,5 +399,6 @@ class ConfigLoaderTest {
         assertEquals(Path.of("/var/lib/go-metro/status.json"), c.statusFile());
         assertTrue(c.statsdSet());
         assertEquals("127.0.0.1", c.statsdHost());
+        assertFalse(c.percentiles(), "the example spells the default");
     }
 }

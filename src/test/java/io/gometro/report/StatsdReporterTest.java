@@ -77,6 +77,64 @@ class StatsdReporterTest {
         }
     }
 
+    /**
+     * Percentiles through a real tracker: 100 request/response exchanges of 10.0.0.1 with 10.0.0.2,
+     * answered after 1, 2, ... 100 ms, decoded from built frames. DDSketch's 1% relative accuracy
+     * bounds the quantiles; max and count are exact.
+     */
+    @Test
+    void percentilesAreOptInAndComeFromTheIntervalsSamples() throws Exception {
+        for (boolean on : new boolean[] {false, true}) {
+            try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
+                StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 1));
+                io.gometro.flow.FlowTracker t = new io.gometro.flow.FlowTracker(io.gometro.flow.TrackerConfig.defaults(),
+                        io.gometro.flow.LocalPolicy.of(io.gometro.decode.Addresses.parse("10.0.0.1")), r,
+                        io.gometro.flow.FlowTracker.Schedule.RUNNER_CLOCK);
+                if (on) {
+                    io.gometro.flow.IntervalSamples samples = new io.gometro.flow.IntervalSamples();
+                    t.keepIntervalSamples(samples);
+                    r.sendPercentiles(samples);
+                }
+                io.gometro.decode.PacketView v = new io.gometro.decode.PacketView();
+                long ts = S;
+                int seq = 1, ack = 1;
+                for (int i = 1; i <= 100; i++) {
+                    byte[] req = io.gometro.testutil.Packets.tcp().seq(seq).ack(ack).payload(100).flags(0x18).ethernet();
+                    v.decode(java.lang.foreign.MemorySegment.ofArray(req), 0, req.length, io.gometro.decode.LinkType.ETHERNET);
+                    t.onPacket(v, ts);
+                    seq += 100;
+                    byte[] resp = io.gometro.testutil.Packets.tcp().src("10.0.0.2", 80).dst("10.0.0.1", 40000)
+                            .seq(ack).ack(seq).payload(10).flags(0x18).ethernet();
+                    v.decode(java.lang.foreign.MemorySegment.ofArray(resp), 0, resp.length, io.gometro.decode.LinkType.ETHERNET);
+                    t.onPacket(v, ts + i * MS);
+                    ack += 10;
+                    ts += 200 * MS;
+                }
+                t.advanceTo(ts + 30 * S);
+                t.flush();
+                List<Gauge> g = udp.drain(500);
+                List<String> names = g.stream().map(Gauge::name).distinct().sorted().toList();
+                if (!on) {
+                    assertEquals(List.of("go_metro.flows.active", "go_metro.packets.dropped", "go_metro.packets.processed",
+                            "system.net.tcp.rtt", "system.net.tcp.rtt.avg", "system.net.tcp.rtt.jitter"), names,
+                            "off by default: no percentile metric is sent");
+                    continue;
+                }
+                Set<String> tags = tags("src:10.0.0.1", "dst:10.0.0.2", "iface:eth0");
+                Gauge median = UdpStatsd.only(g, x -> x.name().equals(StatsdReporter.RTT_MEDIAN));
+                assertEquals(tags, median.tags());
+                // 100 samples 1..100 ms: the 0.5 quantile is the 50th or 51st (DDSketch rank rule), within 1%
+                assertTrue(median.value() >= 50 * 0.99 && median.value() <= 51 * 1.01, median.toString());
+                double p95 = UdpStatsd.only(g, x -> x.name().equals(StatsdReporter.RTT_P95)).value();
+                assertTrue(p95 >= 95 * 0.99 && p95 <= 96 * 1.01, "p95 " + p95);
+                double p99 = UdpStatsd.only(g, x -> x.name().equals(StatsdReporter.RTT_P99)).value();
+                assertTrue(p99 >= 99 * 0.99 && p99 <= 100 * 1.01, "p99 " + p99);
+                assertEquals(100.0, UdpStatsd.only(g, x -> x.name().equals(StatsdReporter.RTT_MAX)).value(), EPS);
+                assertEquals(100.0, UdpStatsd.only(g, x -> x.name().equals(StatsdReporter.RTT_COUNT)).value(), EPS);
+            }
+        }
+    }
+
     @Test
     void eachFlushSaysTheInstanceCapturesAndAFailureSaysWhyItCannot() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
