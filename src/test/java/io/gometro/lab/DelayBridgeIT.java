@@ -32,9 +32,17 @@ class DelayBridgeIT {
         NetLab.checkNothingLeft();
     }
 
-    static void assertWithin(double expected, double actual, double fraction, String what) {
-        assertTrue(Math.abs(actual - expected) <= expected * fraction,
-                what + ": expected " + expected + " ms ± " + (fraction * 100) + "%, got " + actual + " ms");
+    /**
+     * The kernel's view of the path against the bridge's delay. Its minimum RTT is the path's floor, free
+     * of queueing and scheduling: within 1% below and 5% above the configured RTT. Its median srtt also
+     * carries each packet's wait for the user-space bridge and the peers to be scheduled, which on this
+     * 2-core VM under load reached +5.2% (31.56 ms at 30 ms): never below the bridge, at most 10% over.
+     */
+    static void assertPath(TcpLoad.Side side, String who) {
+        double min = side.minRttUs() / 1000.0;
+        assertTrue(min >= 0.99 * RTT_MS && min <= 1.05 * RTT_MS, who + " min_rtt " + min + " ms for a " + RTT_MS + " ms bridge");
+        assertTrue(side.medianRttMs() >= 0.99 * RTT_MS && side.medianRttMs() <= 1.10 * RTT_MS,
+                who + " median srtt " + side.medianRttMs() + " ms for a " + RTT_MS + " ms bridge");
     }
 
     @Test
@@ -44,8 +52,8 @@ class DelayBridgeIT {
             System.out.printf("rr  v4: configured %.1f ms, kernel median srtt client %.3f ms (%d samples), server %.3f ms%n",
                     RTT_MS, r.client().medianRttMs(), r.client().samples(), r.server().medianRttMs());
             assertTrue(r.client().samples() >= 20, "too few TCP_INFO samples: " + r.client());
-            assertWithin(RTT_MS, r.client().medianRttMs(), 0.05, "client median srtt");
-            assertWithin(RTT_MS, r.server().medianRttMs(), 0.05, "server median srtt");
+            assertPath(r.client(), "client");
+            assertPath(r.server(), "server");
         }
     }
 
@@ -56,7 +64,7 @@ class DelayBridgeIT {
             System.out.printf("bulk v6: configured %.1f ms, kernel median srtt %.3f ms (%d samples), retrans %d%n",
                     RTT_MS, r.client().medianRttMs(), r.client().samples(), r.client().retrans());
             assertTrue(r.client().samples() >= 10, "too few TCP_INFO samples: " + r.client());
-            assertWithin(RTT_MS, r.client().medianRttMs(), 0.05, "client median srtt");
+            assertPath(r.client(), "client");
             String counters = lab.stopBridge();
             assertTrue(counters.contains("drops=0"), "bridge dropped frames: " + counters);
         }

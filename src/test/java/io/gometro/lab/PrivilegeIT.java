@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
  * Issue 5 item 8, the daemon's side: the packaged daemon, run as an unprivileged system user whose only privilege is
  * the file capability cap_net_raw+ep on runtime/bin/java (as the packages install it), captures and reports; runs
  * with exactly CAP_NET_RAW and nothing else in every thread; makes no set*id/capset call; creates and writes no file
- * but its log (0640 even under umask 000), nothing under /tmp (no hsperfdata, no JNA stub); and opens its config
+ * but its log (0640 even under umask 000) and its status file (0644), nothing under /tmp (no hsperfdata, no JNA stub); and opens its config
  * read-only. DebInstallIT covers the installed package's capability, the daemon without it (exit 1 with the
  * CAP_NET_RAW message) and the supervisord user; this test looks inside the running process.
  *
@@ -96,10 +96,11 @@ class PrivilegeIT {
                   flush_interval: 2
                   log_to_file: true
                   log_level: info
+                  status_file: %s
                 instances:
                   - interface: %s
                     ips: [%s]
-                """.formatted(port, NetLab.IF_A, lab.ipv4B()));
+                """.formatted(port, logDir.resolve("status.json"), NetLab.IF_A, lab.ipv4B()));
         Files.setPosixFilePermissions(cfg, PosixFilePermissions.fromString("rw-r--r--")); // root's; only read
 
         boolean strace = Files.isExecutable(Path.of("/usr/bin/strace"));
@@ -182,8 +183,10 @@ class PrivilegeIT {
                 "-user", user, "-newer", marker.toString());
         // -newer: a system uid is reused after userdel, and files of an earlier owner may linger (hsperfdata_*).
         Set<String> files = new TreeSet<>(List.of(owned.stdout().strip().split("\n")));
-        assertEquals(new TreeSet<>(List.of(logDir.toString(), log.toString())), files,
-                "files of " + user + " written during the run (only the log, and its directory's entry for it)");
+        Path status = logDir.resolve("status.json");
+        assertEquals(new TreeSet<>(List.of(logDir.toString(), log.toString(), status.toString())), files,
+                "files of " + user + " written during the run (only the log and the status file, and their directory's entry)");
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(status)), "status file mode");
         // Spelled out, though the search above covers it: other JVMs on the machine write /tmp/hsperfdata_root.
         assertFalse(Files.exists(Path.of("/tmp/hsperfdata_" + user)), "no hsperfdata (the launcher's -XX:-UsePerfData)");
 
@@ -217,14 +220,18 @@ class PrivilegeIT {
                             || args.contains("O_CREAT") || args.contains("O_TRUNC");
                     if (path.equals(cfg.toString())) cfgOpens.add(l);
                     // /dev/null is the JVM's stdin/stdout fallback; /dev/tty is never asked for here.
-                    if (w && ok && !path.equals(log.toString()) && !path.equals("/dev/null")) writes.add(l);
+                    // the log, and the status file, written to a temporary beside it and renamed over it
+                    boolean ours = path.equals(log.toString()) || path.equals(logDir.resolve(".status.json.tmp").toString());
+                    if (w && ok && !ours && !path.equals("/dev/null")) writes.add(l);
                     if (w && path.equals(cfg.toString())) writes.add(l);
                 }
                 case "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid",
                      "setfsgid", "capset" -> creds.add(l);
                 case "unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "link",
                      "linkat", "symlink", "symlinkat", "truncate", "chown", "fchownat", "lchown" -> {
-                    if (ok) changes.add(l);
+                    // the status file's temporary: removed if stale, renamed over the status file
+                    boolean statusTmp = path.equals(logDir.resolve(".status.json.tmp").toString());
+                    if (ok && !statusTmp) changes.add(l);
                 }
                 case "chmod", "fchmodat" -> {
                     if (ok && !path.equals(log.toString())) changes.add(l);
@@ -234,8 +241,8 @@ class PrivilegeIT {
         }
         assertTrue(opens > 50, "strace saw the daemon's opens (" + opens + ")");
         assertEquals(List.of(), creds, "no set*id/setgroups/capset call: it neither asks for nor drops privileges");
-        assertEquals(List.of(), writes, "no file opened for writing but the log");
-        assertEquals(List.of(), changes, "no file created, renamed, removed or re-moded but the log");
+        assertEquals(List.of(), writes, "no file opened for writing but the log and the status file");
+        assertEquals(List.of(), changes, "no file created, renamed, removed or re-moded but the log and the status file");
         assertFalse(cfgOpens.isEmpty(), "the config was opened");
         for (String l : cfgOpens) assertTrue(l.contains("O_RDONLY"), "the config is opened read-only: " + l);
         System.out.printf("PrivilegeIT: strace: %d opens after exec, the config opened %d times O_RDONLY, writes only to %s%n",

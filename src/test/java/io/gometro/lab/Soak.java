@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * collection the daemon's own -Xlog:gc file records. A forced full GC is used because the heap after a young GC
  * of the serial collector grows with promoted garbage until the next full GC, which would read as a leak.
  *
- * <p>Fails only on: a wrong sample (an rtt.avg off the true RTT by more than 5 %), the daemon dying or not exiting 0
+ * <p>Fails only on: a wrong sample (an rtt.avg off the true RTT by more than 5 %, an rtt below it by more than
+ * 5 % or above it by more than {@link #SAMPLE_TOLERANCE_OVER}), the daemon dying or not exiting 0
  * on SIGTERM, too few gauges (the flushes stopped), or an unbounded growth (see {@link #RSS_SLOPE_LIMIT_KB_MIN}).
  * Run as {@code scripts/soak [seconds]}; {@code SoakIT} runs a short one.
  */
@@ -30,6 +31,18 @@ public final class Soak {
     static final double RTT_MS = 30.0;
     static final int FLUSH_S = 5;
     static final double RTT_TOLERANCE = 0.05;
+    /**
+     * A single sample (the rtt gauge) carries one packet's wait for the user-space bridge and the peers to be
+     * scheduled, which the smoothed avg averages out: seen up to +7% (32.19 ms at 30 ms) on a loaded 2-core VM. It
+     * is never below the bridge's delay, and a wrong pairing is off by a whole think time or RTT, far past +25%.
+     */
+    static final double SAMPLE_TOLERANCE_OVER = 0.25;
+    /*
+     * The ceiling both are judged against is the path's, as LabTools.assertPathRtt has it: the larger of the bridge's
+     * delay and the kernel's own srtt (tcp-load's median and end-of-run tcpi_rtt) over the soak's connections. On a
+     * busy VM the user-space bridge queues for a while, and the kernel sees that as the daemon does (one run: avg up
+     * to 33.9 ms at 30 ms).
+     */
     /**
      * Growth limits over the second half of the run, where start-up (class loading, JIT, log4j, the pcap ring) is
      * over. 2 MB/min of RSS would exhaust the launcher's whole 48 MB heap budget in under half an hour: a real leak of
@@ -51,7 +64,7 @@ public final class Soak {
 
     /** What a run measured and what went wrong (empty problems = pass). */
     public record Report(double seconds, List<Point> rss, List<Point> heapAfterFullGc, double rssSlope, double heapSlope,
-                         int gauges, int avgGauges, double avgMin, double avgMax, double rttMin, double rttMax,
+                         int gauges, int avgGauges, double avgMin, double avgMax, double rttMin, double rttMax, double kernelHighMs,
                          int connections, int trafficErrors, long logBytes, long logLines, int youngGcs,
                          int exitCode, List<String> problems) {
         public boolean ok() { return problems.isEmpty(); }
@@ -63,8 +76,9 @@ public final class Soak {
             b.append(series("RSS (KB)", rss)).append(series("heap after full GC (KB)", heapAfterFullGc));
             b.append(String.format(Locale.ROOT, "soak: slope over the second half: RSS %+.1f KB/min (limit %.0f), heap %+.1f KB/min (limit %.0f); young GCs %d%n",
                     rssSlope, rssSlopeLimit(seconds / 2), heapSlope, Math.max(HEAP_SLOPE_LIMIT_KB_MIN, HEAP_NOISE_KB / (seconds / 120)), youngGcs));
-            b.append(String.format(Locale.ROOT, "soak: %d gauges received, %d rtt.avg in [%.2f, %.2f] ms, rtt in [%.2f, %.2f] ms (true %.1f ms +- %.0f%%)%n",
-                    gauges, avgGauges, avgMin, avgMax, rttMin, rttMax, RTT_MS, RTT_TOLERANCE * 100));
+            b.append(String.format(Locale.ROOT, "soak: %d gauges received, %d rtt.avg in [%.2f, %.2f] ms, rtt in [%.2f, %.2f] ms "
+                    + "(bridge %.1f ms, the kernel's srtt up to %.2f ms)%n",
+                    gauges, avgGauges, avgMin, avgMax, rttMin, rttMax, RTT_MS, kernelHighMs));
             b.append(String.format(Locale.ROOT, "soak: log at INFO: %d bytes, %d lines; daemon exit %d on SIGTERM%n", logBytes, logLines, exitCode));
             for (String p : problems) b.append("soak: FAIL: ").append(p).append('\n');
             b.append(problems.isEmpty() ? "soak: PASS" : "soak: FAILED").append('\n');
@@ -136,12 +150,14 @@ public final class Soak {
 
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicInteger port = new AtomicInteger(20000), conns = new AtomicInteger(), errors = new AtomicInteger();
+                java.util.concurrent.atomic.DoubleAccumulator kernelHigh = new java.util.concurrent.atomic.DoubleAccumulator(Math::max, 0);
                 List<Thread> workers = new ArrayList<>();
                 // Three request/response clients (two IPv4, one IPv6) and one bulk sender, each a new connection per round.
-                workers.add(worker(lab, stop, port, conns, errors, false, TcpLoad.Spec.rr(40, 200, 2000).think(10)));
-                workers.add(worker(lab, stop, port, conns, errors, false, TcpLoad.Spec.rr(25, 1000, 100).think(40)));
-                workers.add(worker(lab, stop, port, conns, errors, true, TcpLoad.Spec.rr(40, 300, 3000).think(10)));
-                workers.add(worker(lab, stop, port, conns, errors, false, TcpLoad.Spec.bulk(2_000_000).sockBuf(LabTools.BULK_SOCKBUF)));
+                workers.add(worker(lab, stop, port, conns, errors, kernelHigh, false, TcpLoad.Spec.rr(40, 200, 2000).think(10)));
+                workers.add(worker(lab, stop, port, conns, errors, kernelHigh, false, TcpLoad.Spec.rr(25, 1000, 100).think(40)));
+                workers.add(worker(lab, stop, port, conns, errors, kernelHigh, true, TcpLoad.Spec.rr(40, 300, 3000).think(10)));
+                workers.add(worker(lab, stop, port, conns, errors, kernelHigh, false,
+                        TcpLoad.Spec.bulk(2_000_000).sockBuf(LabTools.BULK_SOCKBUF)));
                 workers.forEach(Thread::start);
 
                 List<Point> rss = new ArrayList<>(), heap = new ArrayList<>();
@@ -187,7 +203,8 @@ public final class Soak {
                 Thread.sleep(500);
                 Cmd.stop(sink, Duration.ofSeconds(3));
                 keep(dir, List.of("go-metro.log", "gc.log", "statsd.out", "daemon.out"));
-                return report(duration, started, rss, heap, gcLog, sinkOut, log, lab, conns.get(), errors.get(), exit, problems);
+                return report(duration, started, rss, heap, gcLog, sinkOut, log, lab, conns.get(), errors.get(), exit,
+                        kernelHigh.get(), problems);
             } finally {
                 if (daemon.isAlive()) daemon.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
@@ -200,13 +217,14 @@ public final class Soak {
     }
 
     private static Thread worker(NetLab lab, AtomicBoolean stop, AtomicInteger port, AtomicInteger conns, AtomicInteger errors,
-                                 boolean v6, TcpLoad.Spec spec) {
+                                 java.util.concurrent.atomic.DoubleAccumulator kernelHigh, boolean v6, TcpLoad.Spec spec) {
         Thread t = new Thread(() -> {
             while (!stop.get()) {
                 // Ports cycle through 20000..59999: a port is reused only long after its TIME_WAIT ended.
                 int p = 20000 + Math.floorMod(port.getAndIncrement() - 20000, 40000);
                 try {
-                    TcpLoad.run(lab, v6, p, spec, Duration.ofSeconds(30));
+                    TcpLoad.Result r = TcpLoad.run(lab, v6, p, spec, Duration.ofSeconds(30));
+                    kernelHigh.accumulate(r.client().highRttMs());
                     conns.incrementAndGet();
                     if (spec.mode().equals("bulk")) Thread.sleep(500);
                 } catch (InterruptedException e) {
@@ -226,7 +244,7 @@ public final class Soak {
     private static final Pattern YOUNG_GC = Pattern.compile("Pause Young");
 
     static Report report(Duration duration, long started, List<Point> rss, List<Point> heap, Path gcLog, Path sinkOut, Path log, NetLab lab,
-                         int conns, int errors, int exit, List<String> problems) throws IOException {
+                         int conns, int errors, int exit, double kernelHighMs, List<String> problems) throws IOException {
         int young = 0;
         if (Files.exists(gcLog)) {
             for (String l : Files.readAllLines(gcLog)) if (YOUNG_GC.matcher(l).find()) young++;
@@ -244,7 +262,8 @@ public final class Soak {
             if (name.startsWith("system.net.tcp.rtt") && !(tags.contains("dst:" + lab.ipv4B()) || tags.contains("dst:" + lab.ipv6B()))) {
                 wrong.add("a gauge for a peer outside the whitelist: " + line);
             }
-            boolean off = Math.abs(v - RTT_MS) > RTT_MS * RTT_TOLERANCE;
+            double ceiling = Math.max(RTT_MS, kernelHighMs);
+            boolean off = v < RTT_MS * (1 - RTT_TOLERANCE) || v > ceiling * (1 + RTT_TOLERANCE);
             if (name.equals("system.net.tcp.rtt.avg")) {
                 avgN++;
                 avgMin = Math.min(avgMin, v);
@@ -253,11 +272,13 @@ public final class Soak {
             } else if (name.equals("system.net.tcp.rtt")) {
                 rttMin = Math.min(rttMin, v);
                 rttMax = Math.max(rttMax, v);
-                if (off) wrong.add(line);
+                if (v < RTT_MS * (1 - RTT_TOLERANCE) || v > ceiling * (1 + SAMPLE_TOLERANCE_OVER)) wrong.add(line);
             }
         }
-        if (!wrong.isEmpty()) problems.add(wrong.size() + " rtt/avg gauges off the true " + RTT_MS + " ms by more than "
-                + (int) (RTT_TOLERANCE * 100) + "%, e.g. " + wrong.subList(0, Math.min(5, wrong.size())));
+        if (!wrong.isEmpty()) problems.add(wrong.size() + " rtt/avg gauges off the path (bridge " + RTT_MS + " ms, kernel srtt up to "
+                + kernelHighMs + " ms): below the bridge by more than " + (int) (RTT_TOLERANCE * 100) + "%, or above the larger "
+                + "of the two by more than " + (int) (RTT_TOLERANCE * 100) + "% (avg) or " + (int) (SAMPLE_TOLERANCE_OVER * 100)
+                + "% (a sample), e.g. " + wrong.subList(0, Math.min(5, wrong.size())));
         // Every flush with fresh samples sends one avg per pair (IPv4 and IPv6 here). Half the flushes is a generous
         // floor that only a stalled daemon misses.
         long expectFlushes = duration.toSeconds() / FLUSH_S;
@@ -283,7 +304,7 @@ public final class Soak {
             if (l.contains("| ERROR |") || l.contains("| CRITICAL |")) problems.add("the log has an error: " + l);
         }
         return new Report(duration.toSeconds(), rss, heap, rssSlope, heapSlope, gauges, avgN,
-                avgN == 0 ? 0 : avgMin, avgMax, rttMin == Double.MAX_VALUE ? 0 : rttMin, rttMax, conns, errors,
+                avgN == 0 ? 0 : avgMin, avgMax, rttMin == Double.MAX_VALUE ? 0 : rttMin, rttMax, kernelHighMs, conns, errors,
                 logBytes, logLines.size(), young, exit, problems);
     }
 

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.*;
 
 /**
@@ -34,19 +33,11 @@ class DebInstallIT {
     static final Path CFG = Paths.get("/etc/dd-agent/conf.d/go-metro.yaml");
     static final Path LOG = Paths.get("/var/log/datadog/go-metro.log");
 
-    final String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
-    final String ns = "gmpkg" + suffix;
-    final String vethHost = "gmpa" + suffix;
-    final String vethNs = "gmpb" + suffix;
-    final int subnet = 100 + ThreadLocalRandom.current().nextInt(100);
-    final String hostIp = "10.231." + subnet + ".1";
-    final String peerIp = "10.231." + subnet + ".2";
 
     Path tmp;
     boolean hadDdAgentUser, hadDdAgentGroup, hadEtcDdAgent, hadLogDir;
     String originalAgentConf;
-    Process server;
-    Process client;
+    HttpPeer peer;
     DatagramSocket statsd;
 
     @BeforeAll
@@ -268,16 +259,7 @@ class DebInstallIT {
     // ---------------------------------------------------------------------------------
 
     Path bumpedDeb() throws Exception {
-        // The same payload with a higher version: dpkg-deb rebuild of the built package.
-        Path deb = Sh.onlyFile("go-metro_*_amd64.deb");
-        Path x = tmp.resolve("deb-x");
-        Sh.run(120, "dpkg-deb", "-R", deb.toString(), x.toString()).ok("dpkg-deb -R");
-        Path control = x.resolve("DEBIAN/control");
-        Files.writeString(control, Files.readString(control).replaceFirst("(?m)^Version: (.*)$", "Version: $1+it1"));
-        Path out = tmp.resolve("go-metro_upgrade_amd64.deb");
-        Sh.run(300, "dpkg-deb", "--root-owner-group", "-Zgzip", "-b", x.toString(), out.toString()).ok("dpkg-deb -b");
-        Sh.run(30, "rm", "-rf", x.toString());
-        return out;
+        return Sh.bumpedDeb(tmp.resolve("go-metro_upgrade_amd64.deb"));
     }
 
     void writeConfig(Path file, String level) throws Exception {
@@ -298,7 +280,7 @@ class DebInstallIT {
                   - interface: %s
                     tags: [test:deb-it]
                     ips: [%s]
-                """.formatted(statsd.getLocalPort(), level, vethHost, peerIp));
+                """.formatted(statsd.getLocalPort(), level, peer.iface(), peer.peerIp()));
     }
 
     List<String> receive(int seconds) throws Exception {
@@ -319,40 +301,12 @@ class DebInstallIT {
         return got;
     }
 
-    void startTraffic() throws Exception {
-        if (server != null) return;
-        Sh.run(10, "ip", "netns", "add", ns).ok("netns add");
-        Sh.run(10, "ip", "link", "add", vethHost, "type", "veth", "peer", "name", vethNs).ok("veth");
-        Sh.run(10, "ip", "link", "set", vethNs, "netns", ns).ok("veth to ns");
-        Sh.run(10, "ip", "addr", "add", hostIp + "/24", "dev", vethHost).ok("addr");
-        Sh.run(10, "ip", "link", "set", vethHost, "up").ok("up");
-        Sh.run(10, "ip", "netns", "exec", ns, "ip", "addr", "add", peerIp + "/24", "dev", vethNs).ok("addr ns");
-        Sh.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", vethNs, "up").ok("up ns");
-        Sh.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").ok("lo ns");
-        // a bounded request/response load: the peer in the namespace serves, we ask every 200 ms
-        server = new ProcessBuilder("timeout", "300", "ip", "netns", "exec", ns, "sh", "-c",
-                "timeout 300 python3 -m http.server --bind " + peerIp + " 18080 >/dev/null 2>&1 & "
-                        + "sleep 1; exec timeout 290 sh -c 'while :; do sleep 0.2; done'")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        client = new ProcessBuilder("timeout", "290", "sh", "-c",
-                "sleep 2; while :; do curl -s -o /dev/null --max-time 2 http://" + peerIp + ":18080/ ; sleep 0.2; done")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    void startTraffic() {
+        if (peer == null) peer = new HttpPeer("gmpk", 231, 300);
     }
 
     void stopTraffic() {
-        for (Process p : new Process[] {client}) {
-            if (p != null) {
-                p.descendants().forEach(ProcessHandle::destroy);
-                p.destroy();
-            }
-        }
-        if (server != null) {
-            server.descendants().forEach(ProcessHandle::destroy);
-            server.destroy();
-        }
-        Sh.sh(10, "for p in $(ip netns pids " + ns + " 2>/dev/null); do kill $p; done");
-        Sh.run(10, "ip", "link", "del", vethHost);
-        Sh.run(10, "ip", "netns", "del", ns);
+        if (peer != null) peer.close();
         if (statsd != null) statsd.close();
     }
 

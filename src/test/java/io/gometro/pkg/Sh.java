@@ -48,6 +48,22 @@ final class Sh {
         return run(timeoutSec, "/bin/sh", "-c", script);
     }
 
+    /**
+     * The built .deb with its version bumped ({@code +it1}), same payload: a dpkg-deb rebuild, for the
+     * upgrade tests. Written as {@code out}.
+     */
+    static Path bumpedDeb(Path out) throws IOException {
+        Path deb = onlyFile("go-metro_*_amd64.deb");
+        Path x = out.resolveSibling(out.getFileName() + ".d");
+        run(60, "rm", "-rf", x.toString());
+        run(120, "dpkg-deb", "-R", deb.toString(), x.toString()).ok("dpkg-deb -R");
+        Path control = x.resolve("DEBIAN/control");
+        Files.writeString(control, Files.readString(control).replaceFirst("(?m)^Version: (.*)$", "Version: $1+it1"));
+        run(300, "dpkg-deb", "--root-owner-group", "-Zgzip", "-b", x.toString(), out.toString()).ok("dpkg-deb -b");
+        run(30, "rm", "-rf", x.toString());
+        return out;
+    }
+
     static boolean isRoot() {
         return "0".equals(run(5, "id", "-u").out().trim());
     }

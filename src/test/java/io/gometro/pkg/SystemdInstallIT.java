@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code go-metro -status}, the service check), the capability taken away (CRITICAL), an upgrade
  * (restarted, still capturing, no file capability), remove and purge.
  *
- * <p>Traffic: a veth pair to a network namespace of the test's own, on this machine's network, which
- * the container shares; DogStatsD: a UDP socket on 127.0.0.1 here, and a Unix socket inside the
+ * <p>Traffic: {@link HttpPeer}, a veth pair to a network namespace of the test's own, on this
+ * machine's network, which the container shares; DogStatsD: a UDP socket on 127.0.0.1 here, and a Unix socket inside the
  * root's file system, bound from here.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -52,12 +52,8 @@ class SystemdInstallIT {
     static final String CAP_NET_RAW_ONLY = "0000000000002000";
 
     final long suffix = ProcessHandle.current().pid() % 10_000;
-    final int subnet = 100 + (int) (suffix % 100);
-    final String ns = "gmsd" + suffix;
-    final String vethHost = "gmsa" + suffix;
-    final String vethNs = "gmsb" + suffix;
-    final String hostIp = "10.232." + subnet + ".1";
-    final String peerIp = "10.232." + subnet + ".2";
+    HttpPeer peer;
+    String vethHost, hostIp, peerIp;
 
     /** A row of -status's pair table: src, dst, rtt, avg, jitter. */
     static final Pattern PAIR_ROW = Pattern.compile("(?m)^  (\\S+) +(\\S+) +([0-9.]+) +([0-9.]+) +([0-9.]+)$");
@@ -66,7 +62,6 @@ class SystemdInstallIT {
     Process nspawn;
     long leader;
     DatagramSocket statsd;
-    Process server, client;
 
     @BeforeAll
     void boot() throws Exception {
@@ -98,18 +93,15 @@ class SystemdInstallIT {
 
         statsd = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         statsd.setSoTimeout(500);
-        startTraffic();
+        peer = new HttpPeer("gmsd", 232, 900);
+        vethHost = peer.iface();
+        hostIp = peer.hostIp();
+        peerIp = peer.peerIp();
     }
 
     @AfterAll
     void shutDown() throws Exception {
-        if (client != null) client.destroy();
-        if (server != null) {
-            server.descendants().forEach(ProcessHandle::destroy);
-            server.destroy();
-        }
-        Sh.run(10, "ip", "link", "del", vethHost);
-        Sh.run(10, "ip", "netns", "del", ns);
+        if (peer != null) peer.close();
         if (nspawn != null) {
             if (leader != 0) in(30, "systemctl", "poweroff");
             if (!nspawn.waitFor(60, TimeUnit.SECONDS)) {
@@ -355,35 +347,8 @@ class SystemdInstallIT {
         return Files.exists(l) ? Files.readString(l) : "(no log)";
     }
 
-    void startTraffic() throws Exception {
-        Sh.run(10, "ip", "netns", "add", ns).ok("netns add");
-        Sh.run(10, "ip", "link", "add", vethHost, "type", "veth", "peer", "name", vethNs).ok("veth");
-        Sh.run(10, "ip", "link", "set", vethNs, "netns", ns).ok("veth to ns");
-        Sh.run(10, "ip", "addr", "add", hostIp + "/24", "dev", vethHost).ok("addr");
-        Sh.run(10, "ip", "link", "set", vethHost, "up").ok("up");
-        Sh.run(10, "ip", "netns", "exec", ns, "ip", "addr", "add", peerIp + "/24", "dev", vethNs).ok("addr ns");
-        Sh.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", vethNs, "up").ok("up ns");
-        Sh.run(10, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").ok("lo ns");
-        // a bounded request/response load: the peer in the namespace serves, we ask every 200 ms
-        server = new ProcessBuilder("timeout", "900", "ip", "netns", "exec", ns, "python3", "-m", "http.server",
-                "--bind", peerIp, "18080").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        client = new ProcessBuilder("timeout", "890", "sh", "-c",
-                "sleep 2; while :; do curl -s -o /dev/null --max-time 2 http://" + peerIp + ":18080/ ; sleep 0.2; done")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    }
-
     Path bumpedDeb() throws Exception {
-        // The same payload with a higher version: a dpkg-deb rebuild of the built package.
-        Path deb = Sh.onlyFile("go-metro_*_amd64.deb");
-        Path x = Sh.TARGET.resolve("systemd-it-deb-" + suffix);
-        Sh.run(60, "rm", "-rf", x.toString());
-        Sh.run(120, "dpkg-deb", "-R", deb.toString(), x.toString()).ok("dpkg-deb -R");
-        Path control = x.resolve("DEBIAN/control");
-        Files.writeString(control, Files.readString(control).replaceFirst("(?m)^Version: (.*)$", "Version: $1+it1"));
-        Path out = root.resolve("root/go-metro_upgrade_amd64.deb");
-        Sh.run(300, "dpkg-deb", "--root-owner-group", "-Zgzip", "-b", x.toString(), out.toString()).ok("dpkg-deb -b");
-        Sh.run(30, "rm", "-rf", x.toString());
-        return out;
+        return Sh.bumpedDeb(root.resolve("root/go-metro_upgrade_amd64.deb"));
     }
 
     String bootLog() {
