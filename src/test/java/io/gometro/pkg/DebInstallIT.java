@@ -224,8 +224,12 @@ class DebInstallIT {
     @Test @Order(7)
     void removeAndPurgeLeaveNothingBehind() throws Exception {
         stopSupervisord();
+        // An edit the admin (or an agent upgrade) made after go-metro's install must survive its removal.
+        String adminLine = "nodaemon=false\n; edited by the admin after go-metro's install";
+        Files.writeString(AGENT_CONF, Files.readString(AGENT_CONF).replace("nodaemon=false", adminLine));
         Sh.run(300, "apt-get", "remove", "-y", "go-metro").ok("apt-get remove");
-        assertEquals(originalAgentConf, Files.readString(AGENT_CONF), "the original supervisor.conf is restored");
+        assertEquals(originalAgentConf.replace("nodaemon=false", adminLine), Files.readString(AGENT_CONF),
+                "removal gives go-metro's section back its original command and keeps every other line as it is now");
         assertFalse(Files.exists(Paths.get(AGENT_CONF + ".go-metro-orig")));
         assertFalse(Files.exists(Paths.get("/etc/supervisor/conf.d/go-metro.conf")));
         assertFalse(Files.exists(Paths.get(JAVA)), "the capable binary is gone");
