@@ -64,8 +64,9 @@ class DaemonAnyCaptureIT {
         Process daemon = lab.spawn(lab.nsA(), daemonOut, DaemonHarness.daemonCommand("-cfg=" + cfg));
         DaemonHarness.await(daemon, daemonOut, "capturing on any", Duration.ofSeconds(15), "go-metro");
 
-        TcpLoad.run(lab, false, 7201, TcpLoad.Spec.rr(60, 100, 1000), Duration.ofSeconds(30));
-        TcpLoad.run(lab, false, 7202, TcpLoad.Spec.bulk(4_000_000).sockBuf(io.gometro.lab.LabTools.BULK_SOCKBUF), Duration.ofSeconds(30));
+        TcpLoad.Result rr = TcpLoad.run(lab, false, 7201, TcpLoad.Spec.rr(60, 100, 1000), Duration.ofSeconds(30));
+        TcpLoad.Result bulk = TcpLoad.run(lab, false, 7202, TcpLoad.Spec.bulk(4_000_000).sockBuf(io.gometro.lab.LabTools.BULK_SOCKBUF),
+                Duration.ofSeconds(30));
         DaemonHarness.sleep(1000L * FLUSH_S + 500);
         long t0 = System.nanoTime();
         DaemonHarness.signal(daemon, "TERM");
@@ -76,7 +77,9 @@ class DaemonAnyCaptureIT {
         String log = DaemonHarness.read(daemonOut);
         List<Gauge> avg = DaemonHarness.named(DaemonHarness.gauges(DaemonHarness.read(sinkOut)), StatsdReporter.RTT_AVG);
         assertTrue(!avg.isEmpty(), "no rtt.avg: the copies killed every sample\n" + log);
-        for (Gauge g : avg) assertEquals(RTT_MS, g.value(), RTT_MS * 0.05, "rtt.avg " + g + "\n" + log);
+        // against the path, as the other live tests: the bridge's delay, or the kernel's srtt when the VM made it queue
+        double kernel = Math.max(rr.client().highRttMs(), bulk.client().highRttMs());
+        for (Gauge g : avg) io.gometro.lab.LabTools.assertPathRtt(RTT_MS, kernel, g.value(), "rtt.avg " + g + "\n" + log);
         long samples = 0, copies = 0;
         Matcher m = Pattern.compile("(\\d+) samples; .*?(?:, (\\d+) frames seen twice ignored)?(?:, \\d+ samples discarded)?$",
                 Pattern.MULTILINE).matcher(log);

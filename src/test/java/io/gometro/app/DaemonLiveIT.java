@@ -87,7 +87,13 @@ class DaemonLiveIT {
         double kernel = Math.max(rr.client().highRttMs(), bulk.client().highRttMs());
         for (Gauge g : avg) io.gometro.lab.LabTools.assertPathRtt(RTT_MS, kernel, g.value(), "rtt.avg " + g);
         for (Gauge g : rtt) io.gometro.lab.LabTools.assertPathRtt(RTT_MS, kernel, g.value(), "rtt (last sample) " + g);
-        for (Gauge g : jitter) assertTrue(g.value() >= 0 && g.value() < RTT_MS * 0.05, "jitter of a jitter-free path: " + g);
+        // The bridge adds no jitter, but a busy VM delays some packets: the kernel's own RTTVAR of the same
+        // connections says how much (Linux keeps an RTT's largest mean deviation, so allow it twice).
+        double kernelVar = Math.max(rr.client().rttvarMs(), bulk.client().rttvarMs());
+        for (Gauge g : jitter) {
+            assertTrue(g.value() >= 0 && g.value() < Math.max(RTT_MS * 0.05, 2 * kernelVar),
+                    "jitter of a jitter-free path (kernel rttvar " + kernelVar + " ms): " + g);
+        }
 
         List<Gauge> processed = DaemonHarness.named(all, StatsdReporter.PACKETS);
         List<Gauge> dropped = DaemonHarness.named(all, StatsdReporter.DROPPED);

@@ -34,6 +34,8 @@ public final class TcpLoad {
         public double lastRttMs() { return Long.parseLong(fields.get("last_rtt_us")) / 1000.0; }
         /** The larger of the median and the end-of-run srtt: the kernel's own ceiling for the path. */
         public double highRttMs() { return Math.max(medianRttMs(), lastRttMs()); }
+        /** The kernel's RTTVAR (tcpi_rttvar) when the connection ended, ms. */
+        public double rttvarMs() { return Long.parseLong(fields.get("rttvar_us")) / 1000.0; }
         public long retrans() { return Long.parseLong(fields.get("total_retrans")); }
         @Override public String toString() { return fields.toString(); }
     }
