@@ -128,17 +128,11 @@ final class Daemon {
                 try {
                     sniffers.add(new Sniffer(cfg, inst, flags.filter(), wl.peers(), local, wl.names(), inst.tags(),
                             flags.soften(), sink, shutdown, refresh, slot));
-                    StatusBoard.InstanceStatus s = slot.get();
-                    slot.publish(new StatusBoard.InstanceStatus(s.key(), s.iface(), "capturing", null,
-                            System.currentTimeMillis(), 0, 0, 0, 0, 0, s.whitelist(), List.of()));
+                    slot.publish(slot.get().withState("capturing", null, System.currentTimeMillis()));
                 } catch (CaptureException e) {
                     permissionDenied |= e.isPermission();
                     LOG.error("{}: {}", inst.keyPath(), e.getMessage());
-                    String reason = e.getMessage();
-                    StatsdReporter.cannotCapture(sink, iface, inst.tags(), reason);
-                    StatusBoard.InstanceStatus s = slot.get();
-                    slot.publish(new StatusBoard.InstanceStatus(s.key(), s.iface(), "failed", reason,
-                            System.currentTimeMillis(), 0, 0, 0, 0, 0, s.whitelist(), List.of()));
+                    StatsdReporter.cannotCapture(sink, slot, inst.tags(), e.getMessage());
                 }
             }
             if (sniffers.isEmpty()) {

@@ -64,11 +64,9 @@ final class Sniffer implements Runnable, FlowListener {
     private long reportedEvictions;
     private long wallMinusMono = Long.MIN_VALUE;   // at the last look; MIN_VALUE before the first
     private volatile boolean failed;
-    private volatile String failure;
     private final StatsdSink sink;
     private final List<String> tags;
     private final StatusBoard.Slot slot;
-    private Map<InetAddress, String> names;
     private volatile boolean finished;
     private final Thread thread;
 
@@ -92,7 +90,6 @@ final class Sniffer implements Runnable, FlowListener {
         this.sink = sink;
         this.tags = List.copyOf(tags);
         this.slot = slot;
-        this.names = names;
         this.tracker = new FlowTracker(new TrackerConfig(
                 cfg.idleTtl().toNanos(), cfg.expTtl().toNanos(), cfg.flushInterval().toNanos(),
                 cfg.maxFlows(), cfg.maxPending(), false), local, this,
@@ -154,21 +151,13 @@ final class Sniffer implements Runnable, FlowListener {
     /** The capture ended on an error (an interface that vanished, a damaged file). */
     boolean failed() { return failed; }
 
-    /** Why the capture failed, or null. */
-    String failure() { return failure; }
-
     /**
      * The capture cannot go on: the service check goes CRITICAL with the reason, and the status
      * file says it, before the daemon exits.
      */
     private void fail(String reason) {
-        failure = reason;
         failed = true;
-        StatsdReporter.cannotCapture(sink, iface(), tags, reason);
-        StatusBoard.InstanceStatus was = slot.get();
-        slot.publish(new StatusBoard.InstanceStatus(was.key(), was.iface(), "failed", reason,
-                System.currentTimeMillis(), was.packets(), was.dropped(), was.activeFlows(), was.lastFlushMillis(),
-                was.pairsReported(), was.whitelist(), was.pairs()));
+        StatsdReporter.cannotCapture(sink, slot, tags, reason);
     }
 
     /** The whitelist as -status shows it: each address, with its name where it has one. */
@@ -342,9 +331,8 @@ final class Sniffer implements Runnable, FlowListener {
             }
         }
         filter = next;
-        names = u.names();
         reporter.setNames(u.names());
-        reporter.setWhitelist(whitelistText(peers, names));
+        reporter.setWhitelist(whitelistText(peers, u.names()));
         LOG.info("{}: whitelist looked up again: {} addresses; added {}, removed {}", iface(), u.peers().size(),
                 describe(u.added(), u.names()), describe(u.removed(), Map.of()));
         LOG.debug("{}: filter now \"{}\"", iface(), filter);

@@ -128,9 +128,14 @@ public final class StatsdReporter implements FlowListener {
         return ops.toArray(String[]::new);
     }
 
-    /** CRITICAL {@link #CAN_CAPTURE} for an instance whose capture cannot open or has failed. */
-    public static void cannotCapture(StatsdSink sink, String iface, List<String> instanceTags, String reason) {
-        sink.serviceCheck(CAN_CAPTURE, false, reason, instanceTags(iface, instanceTags));
+    /**
+     * An instance whose capture cannot open or has failed: CRITICAL {@link #CAN_CAPTURE} with the reason,
+     * and the same in its status slot.
+     */
+    public static void cannotCapture(StatsdSink sink, StatusBoard.Slot slot, List<String> instanceTags, String reason) {
+        StatusBoard.InstanceStatus was = slot.get();
+        sink.serviceCheck(CAN_CAPTURE, false, reason, instanceTags(was.iface(), instanceTags));
+        slot.publish(was.withState("failed", reason, System.currentTimeMillis()));
     }
 
     /** Where each flush publishes its figures for -status, with the whitelist in force (shown as given). */
@@ -215,7 +220,7 @@ public final class StatsdReporter implements FlowListener {
                 client.gauge(RTT_AVG, ms(a.avgSum / a.weight), tags);
                 client.gauge(RTT_JITTER, ms(a.jitterSum / a.weight), tags);
             }
-            if (percentiles != null) sendPercentiles(client, pairs);
+            if (percentiles != null) percentileGauges(client, pairs);
         }
         if (percentiles != null) percentiles.clear();
         if (slot != null) publish(pairs, c);
@@ -229,7 +234,7 @@ public final class StatsdReporter implements FlowListener {
         }
     }
 
-    private void sendPercentiles(StatsDClient client, Map<Pair, Agg> pairs) {
+    private void percentileGauges(StatsDClient client, Map<Pair, Agg> pairs) {
         Map<Pair, DDSketch> sketches = new HashMap<>();
         IntervalSamples s = percentiles;
         for (int i = 0; i < s.size(); i++) {

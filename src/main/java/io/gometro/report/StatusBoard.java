@@ -47,6 +47,12 @@ public final class StatusBoard {
             whitelist = List.copyOf(whitelist);
             pairs = List.copyOf(pairs);
         }
+
+        /** The same figures in another state, entered at {@code sinceMillis}. */
+        public InstanceStatus withState(String state, String reason, long sinceMillis) {
+            return new InstanceStatus(key, iface, state, reason, sinceMillis, packets, dropped, activeFlows,
+                    lastFlushMillis, pairsReported, whitelist, pairs);
+        }
     }
 
     /** One instance's place on the board. */
@@ -112,8 +118,7 @@ public final class StatusBoard {
             for (Slot slot : slots) {
                 InstanceStatus s = slot.get();
                 if (!"capturing".equals(s.state()) && !"starting".equals(s.state())) continue;
-                slot.status = new InstanceStatus(s.key(), s.iface(), "stopped", null, now, s.packets(), s.dropped(),
-                        s.activeFlows(), s.lastFlushMillis(), s.pairsReported(), s.whitelist(), s.pairs());
+                slot.status = s.withState("stopped", null, now);
             }
         }
         write();

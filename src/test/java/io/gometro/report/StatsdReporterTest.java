@@ -142,8 +142,15 @@ class StatsdReporterTest {
             r.onFlush(30 * S, List.of());
             // DogStatsD's service check datagram: _sc|NAME|STATUS|#TAGS, 0 = OK
             assertEquals(List.of("_sc|go_metro.can_capture|0|#env:test,iface:eth0"), udp.serviceChecks(2_000));
-            StatsdReporter.cannotCapture(sink, "eth0", List.of("env:test"),
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("status");
+            StatusBoard.Slot slot = new StatusBoard(dir.resolve("status.json"), 30, "c", "d", "v").slot(
+                    new StatusBoard.InstanceStatus("instances[0]", "eth0", "capturing", null, 1, 0, 0, 0, 0, 0, List.of(), List.of()));
+            StatsdReporter.cannotCapture(sink, slot, List.of("env:test"),
                     "cannot capture on interface eth0: no such interface");
+            assertEquals("failed", slot.get().state());
+            assertEquals("cannot capture on interface eth0: no such interface", slot.get().reason());
+            java.nio.file.Files.delete(dir.resolve("status.json"));
+            java.nio.file.Files.delete(dir);
             // 2 = CRITICAL, with the reason as its message
             assertEquals(List.of("_sc|go_metro.can_capture|2|#env:test,iface:eth0|m:cannot capture on interface eth0: "
                     + "no such interface"), udp.serviceChecks(2_000));
