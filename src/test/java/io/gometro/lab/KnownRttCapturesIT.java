@@ -68,7 +68,10 @@ class KnownRttCapturesIT {
         // The capture itself must hold the truth before go-metro is judged by it: tshark's ACK RTTs for
         // a's segments agree with the kernel.
         double tshark = tsharkMedianAckRttMs(pcap, lab.addrB(v6), v6);
-        assertWithin(kernel.client().medianRttMs(), tshark, 0.05, "tshark median ack_rtt in " + pcap + " vs kernel srtt");
+        // On a jittered path the kernel's smoothed srtt drifts from the median of single ACK RTTs: there the
+        // 10% that the jitter test also gives go-metro (one run: tshark 40.1 ms, kernel 42.2 ms at 40 +- 10 ms).
+        assertWithin(kernel.client().medianRttMs(), tshark, lab.jitterMs() > 0 ? 0.10 : 0.05,
+                "tshark median ack_rtt in " + pcap + " vs kernel srtt");
         // The lab's temp dir goes away on close: keep this capture where the analyzer's authors can replay it.
         Path kept = keep(pcap, kernel);
         List<GoMetroCommand.Flow> flows = GoMetroCommand.analyze(kept, lab.addrA(v6));

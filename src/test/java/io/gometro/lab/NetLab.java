@@ -29,7 +29,7 @@ public final class NetLab implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private Process bridge;
     private Path bridgeOut;
-    private final double delayAbMs, delayBaMs;
+    private final double delayAbMs, delayBaMs, jitterMs;
     private boolean closed;
 
     /** How the bridge should delay frames. */
@@ -66,6 +66,7 @@ public final class NetLab implements AutoCloseable {
         this.x = cfg.subnetX() >= 0 ? cfg.subnetX() : r.nextInt(100, 200);
         this.y = cfg.subnetY() >= 0 ? cfg.subnetY() : r.nextInt(1, 255);
         this.delayAbMs = cfg.delayAbMs();
+        this.jitterMs = cfg.jitterMs();
         this.delayBaMs = cfg.delayBaMs();
         try {
             this.workDir = Files.createTempDirectory(name);
@@ -86,6 +87,8 @@ public final class NetLab implements AutoCloseable {
     public Path workDir() { return workDir; }
     /** The RTT the bridge imposes when no jitter is set, in ms. */
     public double rttMs() { return delayAbMs + delayBaMs; }
+    /** The bridge's uniform jitter on each one-way delay, ms (0: none). */
+    public double jitterMs() { return jitterMs; }
 
     private void build(Config cfg) {
         for (String ns : List.of(nsA(), nsM(), nsB())) {
