@@ -61,11 +61,12 @@ public final class AotTraining {
                       log_level: info
                       statsd_ip: 127.0.0.1
                       statsd_port: 9
+                      status_file: %s
                     instances:
                       - interface: file
                         pcap: %s
                         ips: [10.99.1.2]
-                    """.formatted(pcap));
+                    """.formatted(work.resolve("status.json"), pcap));
             rc |= Main.run(new String[] {"-cfg=" + cfg, "-log=" + work.resolve("go-metro.log")});
         } finally {
             System.setOut(out);
