@@ -2,7 +2,10 @@
 // port rewritten, merged in time order. Deterministic: same input and arguments, same bytes.
 //
 // Run with the JDK's source launcher (no build step, no dependency):
-//   java scripts/bench/MkCapture.java IN.pcap OUT.pcap COPIES SHIFT_US FIRST_PORT
+//   java scripts/bench/MkCapture.java IN.pcap OUT.pcap COPIES SHIFT_US FIRST_PORT [SNAPLEN]
+//
+// SNAPLEN > 0 cuts every record to at most that many bytes, as `tcpdump -s SNAPLEN` would
+// have (the original length stays in the record): the header-only capture operators take.
 //
 // Copy k (0-based) is the input with every timestamp moved by k*SHIFT_US and the client
 // port (the source port of the input's first TCP packet) replaced by FIRST_PORT+k. Every
@@ -19,14 +22,16 @@ import java.util.*;
 
 public class MkCapture {
     public static void main(String[] a) throws IOException {
-        if (a.length != 5) {
-            System.err.println("usage: MkCapture IN.pcap OUT.pcap COPIES SHIFT_US FIRST_PORT");
+        if (a.length != 5 && a.length != 6) {
+            System.err.println("usage: MkCapture IN.pcap OUT.pcap COPIES SHIFT_US FIRST_PORT [SNAPLEN]");
             System.exit(2);
         }
         byte[] in = Files.readAllBytes(Path.of(a[0]));
         int copies = Integer.parseInt(a[2]);
         long shiftUs = Long.parseLong(a[3]);
         int firstPort = Integer.parseInt(a[4]);
+        int snaplen = a.length == 6 ? Integer.parseInt(a[5]) : 0;
+        if (snaplen < 0 || (snaplen > 0 && snaplen < 14 + 20 + 20)) fail("SNAPLEN must be 0 (keep) or at least 54");
         if (copies < 1 || firstPort < 1 || firstPort + copies - 1 > 65535) {
             fail("COPIES and FIRST_PORT must keep every port in 1..65535");
         }
@@ -87,7 +92,9 @@ public class MkCapture {
 
         long iMask = (1L << iBits) - 1, kMask = (1L << kBits) - 1;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(Path.of(a[1])), 1 << 20)) {
-            out.write(in, 0, 24);
+            byte[] head = Arrays.copyOf(in, 24);
+            if (snaplen > 0) ByteBuffer.wrap(head).order(order).putInt(16, snaplen);
+            out.write(head);
             byte[] rec = new byte[65536 + 16];
             ByteBuffer r = ByteBuffer.wrap(rec).order(order);
             long packets = 0;
@@ -107,11 +114,14 @@ public class MkCapture {
                     rewritePort(r, 16 + tcp, 0, clientPort, port, len);
                     rewritePort(r, 16 + tcp, 2, clientPort, port, len);
                 }
-                out.write(rec, 0, len);
+                int cut = snaplen > 0 ? Math.min(len - 16, snaplen) : len - 16;
+                r.putInt(8, cut);
+                out.write(rec, 0, 16 + cut);
                 packets++;
             }
-            System.err.printf("MkCapture: %d copies x %d packets = %d packets, client port %d -> %d..%d%n",
-                    copies, n, packets, clientPort, firstPort, firstPort + copies - 1);
+            System.err.printf("MkCapture: %d copies x %d packets = %d packets, client port %d -> %d..%d%s%n",
+                    copies, n, packets, clientPort, firstPort, firstPort + copies - 1,
+                    snaplen > 0 ? ", cut to " + snaplen + " bytes" : "");
         }
     }
 
