@@ -37,6 +37,8 @@ class DebInstallIT {
     Path tmp;
     boolean hadDdAgentUser, hadDdAgentGroup, hadEtcDdAgent, hadLogDir;
     String originalAgentConf;
+    /** What the Agent's package ships as supervisor.conf now: removal gives its go-metro section back. */
+    String agentConf;
     HttpPeer peer;
     DatagramSocket statsd;
 
@@ -50,11 +52,13 @@ class DebInstallIT {
         hadEtcDdAgent = Files.exists(Paths.get("/etc/dd-agent"));
         hadLogDir = Files.exists(LOG.getParent());
         assertFalse(Files.exists(AGENT_CONF), "an Agent v5 is installed here; not touching it");
+        assertNotEquals(0, Sh.run(10, "dpkg", "-s", "datadog-agent").exit(), "a datadog-agent package is installed here; not touching it");
         tmp = Files.createTempDirectory("gm-deb-it");
         Sh.run(5, "chmod", "755", tmp.toString());
 
-        // Agent v5's layout: /etc/dd-agent/supervisor.conf with its go-metro section
-        // pointing at the Go binary; runtime files in a temp dir.
+        // Agent v5's layout: /etc/dd-agent/supervisor.conf with its go-metro section pointing at
+        // the Go binary, shipped as a conffile by a datadog-agent package as the real one does
+        // (so an Agent upgrade can replace it); runtime files in a temp dir.
         Files.createDirectories(CFG.getParent());
         originalAgentConf = """
                 [unix_http_server]
@@ -84,7 +88,9 @@ class DebInstallIT {
                 [group:datadog-agent]
                 programs=go-metro
                 """.formatted(tmp);
-        Files.writeString(AGENT_CONF, originalAgentConf);
+        agentConf = originalAgentConf;
+        Sh.run(120, "dpkg", "-i", agentDeb("1:5.32.0-it", originalAgentConf).toString()).ok("dpkg -i datadog-agent (stand-in)");
+        assertEquals(originalAgentConf, Files.readString(AGENT_CONF));
 
         Path deb = Sh.onlyFile("go-metro_*_amd64.deb");
         Sh.run(600, "apt-get", "install", "-y", "--no-install-recommends", deb.toString()).ok("apt-get install " + deb);
@@ -221,14 +227,57 @@ class DebInstallIT {
         }
     }
 
+    /**
+     * An Agent v5 upgrade whose supervisor.conf the admin takes as shipped (dpkg's
+     * --force-confnew: "install the package maintainer's version") drops go-metro's command=.
+     * The file trigger puts it back and the Agent's supervisord runs go-metro again.
+     */
     @Test @Order(7)
+    void anAgentUpgradeThatReplacesSupervisorConfGetsTheEntryBack() throws Exception {
+        stopSupervisord();
+        String shipped = originalAgentConf + "\n; shipped by Agent 5.32.1\n";
+        Sh.Result up = Sh.run(300, "dpkg", "-i", "--force-confnew", agentDeb("1:5.32.1-it", shipped).toString()).ok("dpkg -i (Agent upgrade)");
+        assertTrue(up.out().contains("go-metro"), "the trigger ran go-metro's postinst:\n" + up.out());
+        String now = Files.readString(AGENT_CONF);
+        assertTrue(now.contains("; shipped by Agent 5.32.1"), "the Agent's new file is in place:\n" + now);
+        assertTrue(now.contains("command=/opt/go-metro/bin/go-metro -cfg=\"/etc/dd-agent/conf.d/go-metro.yaml\""),
+                "go-metro's entry is back:\n" + now + "\ndpkg said:\n" + up.out());
+        assertFalse(now.contains("command=/opt/datadog-agent/bin/go-metro"), now);
+        assertEquals(shipped, Files.readString(Paths.get(AGENT_CONF + ".go-metro-orig")),
+                "the Agent's new file is the original that removal gives back");
+        agentConf = shipped;
+        // The Agent's supervisord, started on the new file as the Agent's postinst restarts it.
+        Sh.run(30, "supervisord", "-c", AGENT_CONF.toString()).ok("supervisord");
+        long pid = waitRunning(20);
+        assertEquals("go-metro -cfg=" + CFG, Sh.run(5, "ps", "-o", "args=", "-p", Long.toString(pid)).out().trim());
+        stopSupervisord();
+        // Triggered again with the entry in place (the Agent upgraded with its file kept), nothing changes.
+        Sh.run(60, PREFIX + "/lib/pkg/go-metro-maint", "agent-changed").ok("go-metro-maint agent-changed");
+        assertEquals(now, Files.readString(AGENT_CONF));
+
+        // A step that must succeed fails (here awk, broken): the script fails, and the Agent's
+        // file is left exactly as it was, never half-written.
+        Files.writeString(AGENT_CONF, shipped);
+        Path shim = tmp.resolve("broken-awk");
+        Files.createDirectories(shim);
+        Files.writeString(shim.resolve("awk"), "#!/bin/sh\necho 'awk: broken on purpose' >&2\nexit 2\n");
+        Sh.run(5, "chmod", "755", shim.resolve("awk").toString()).ok("chmod");
+        Sh.Result broken = Sh.sh(60, "PATH=" + shim + ":$PATH " + PREFIX + "/lib/pkg/go-metro-maint agent-changed");
+        assertEquals(1, broken.exit(), broken.out());
+        assertTrue(broken.out().contains("ERROR: could not edit " + AGENT_CONF), broken.out());
+        assertEquals(shipped, Files.readString(AGENT_CONF), "the file is untouched when the edit fails");
+        Sh.run(60, PREFIX + "/lib/pkg/go-metro-maint", "agent-changed").ok("go-metro-maint agent-changed, awk back");
+        assertEquals(now, Files.readString(AGENT_CONF));
+    }
+
+    @Test @Order(8)
     void removeAndPurgeLeaveNothingBehind() throws Exception {
         stopSupervisord();
         // An edit the admin (or an agent upgrade) made after go-metro's install must survive its removal.
         String adminLine = "nodaemon=false\n; edited by the admin after go-metro's install";
         Files.writeString(AGENT_CONF, Files.readString(AGENT_CONF).replace("nodaemon=false", adminLine));
         Sh.run(300, "apt-get", "remove", "-y", "go-metro").ok("apt-get remove");
-        assertEquals(originalAgentConf.replace("nodaemon=false", adminLine), Files.readString(AGENT_CONF),
+        assertEquals(agentConf.replace("nodaemon=false", adminLine), Files.readString(AGENT_CONF),
                 "removal gives go-metro's section back its original command and keeps every other line as it is now");
         assertFalse(Files.exists(Paths.get(AGENT_CONF + ".go-metro-orig")));
         assertFalse(Files.exists(Paths.get("/etc/supervisor/conf.d/go-metro.conf")));
@@ -250,6 +299,7 @@ class DebInstallIT {
         stopSupervisord();
         stopTraffic();
         if (Sh.run(10, "dpkg", "-s", "go-metro").exit() == 0) Sh.run(300, "apt-get", "purge", "-y", "go-metro");
+        if (Sh.run(10, "dpkg", "-s", "datadog-agent").exit() == 0) Sh.run(120, "dpkg", "--purge", "datadog-agent");
         Files.deleteIfExists(CFG);
         Files.deleteIfExists(AGENT_CONF);
         Files.deleteIfExists(Paths.get(AGENT_CONF + ".go-metro-orig"));
@@ -264,6 +314,25 @@ class DebInstallIT {
 
     Path bumpedDeb() throws Exception {
         return Sh.bumpedDeb(tmp.resolve("go-metro_upgrade_amd64.deb"));
+    }
+
+    /** A stand-in datadog-agent package that ships /etc/dd-agent/supervisor.conf as a conffile. */
+    Path agentDeb(String version, String supervisorConf) throws Exception {
+        Path d = tmp.resolve("agent-" + version.replace(':', '_'));
+        Files.createDirectories(d.resolve("DEBIAN"));
+        Files.createDirectories(d.resolve("etc/dd-agent"));
+        Files.writeString(d.resolve("DEBIAN/control"), """
+                Package: datadog-agent
+                Version: %s
+                Architecture: all
+                Maintainer: go-metro tests <root@localhost>
+                Description: stand-in for Datadog Agent v5's package (go-metro's DebInstallIT)
+                """.formatted(version));
+        Files.writeString(d.resolve("DEBIAN/conffiles"), "/etc/dd-agent/supervisor.conf\n");
+        Files.writeString(d.resolve("etc/dd-agent/supervisor.conf"), supervisorConf);
+        Path deb = tmp.resolve("datadog-agent_" + version.replace(':', '_') + "_all.deb");
+        Sh.run(60, "dpkg-deb", "--root-owner-group", "-b", d.toString(), deb.toString()).ok("dpkg-deb -b " + d);
+        return deb;
     }
 
     void writeConfig(Path file, String level) throws Exception {

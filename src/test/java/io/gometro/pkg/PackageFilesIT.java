@@ -106,6 +106,8 @@ class PackageFilesIT {
         String conffiles = Sh.sh(30, "dpkg-deb --ctrl-tarfile " + deb + " | tar -xOf - ./conffiles").ok("conffiles").out();
         assertTrue(conffiles.contains("/etc/dd-agent/conf.d/go-metro.yaml.example"), conffiles);
         assertTrue(conffiles.contains("/etc/logrotate.d/go-metro"), conffiles);
+        String triggers = Sh.sh(30, "dpkg-deb --ctrl-tarfile " + deb + " | tar -xOf - ./triggers").ok("triggers").out();
+        assertTrue(triggers.contains("interest-noawait /etc/dd-agent/supervisor.conf"), triggers);
         String files = Sh.run(30, "dpkg-deb", "-c", deb.toString()).ok("dpkg-deb -c").out();
         assertTrue(files.matches("(?s).*-rwxr-xr-x root/root .* \\./opt/go-metro/runtime/bin/java\\n.*"), files);
         assertTrue(files.contains("./opt/go-metro/runtime/bin/go-metro -> java"), files);
@@ -146,6 +148,11 @@ class PackageFilesIT {
         String scripts = Sh.run(30, "rpm", "-qp", "--scripts", rpm.toString()).ok("scripts").out();
         assertTrue(scripts.contains("postinstall scriptlet") && scripts.contains("go-metro-maint configure"), scripts);
         assertTrue(scripts.contains("preuninstall scriptlet") && scripts.contains("go-metro-maint remove"), scripts);
+        // An Agent v5 upgrade or erase changes the supervisord that runs go-metro.
+        String triggers = Sh.run(30, "rpm", "-qp", "--triggers", rpm.toString()).ok("triggers").out();
+        assertTrue(triggers.contains("triggerin scriptlet") && triggers.contains("datadog-agent")
+                && triggers.contains("go-metro-maint agent-changed"), triggers);
+        assertTrue(triggers.contains("triggerpostun scriptlet") && triggers.contains("if [ \"$2\" = 0 ]"), triggers);
         String cfg = Sh.run(30, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\\n]", rpm.toString()).ok("fflags").out();
         assertTrue(cfg.matches("(?s).*cn \\S*/etc/dd-agent/conf.d/go-metro.yaml.example.*")
                 || cfg.matches("(?s).*\\bcn\\w* /etc/dd-agent/conf.d/go-metro.yaml.example.*"), "example must be %config(noreplace):\n" + grep(cfg, "etc/"));

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Installs the RPM with rpm into a throwaway root so its scriptlets really run
  * (chrooted there). The root is minimal: the host's /usr bind-mounted (shell, awk,
- * useradd, setcap, getent), a copy of the host's account files, and the RHEL
+ * useradd, setcap, getent) with its /etc/alternatives, a copy of the host's account files, and the RHEL
  * supervisord layout (/etc/supervisord.d) so %post writes the distro entry.
  */
 class RpmInstallIT {
@@ -21,17 +21,8 @@ class RpmInstallIT {
         Path rpm = Sh.onlyFile("go-metro-*.x86_64.rpm");
         Path tmp = Files.createTempDirectory("gm-rpm-it");
         Path root = tmp.resolve("root");
-        boolean mounted = false;
         try {
-            Sh.sh(30, "set -e; r=" + root + "; mkdir -p $r/usr $r/etc/supervisord.d $r/var/log $r/tmp $r/dev $r/proc"
-                    + " && ln -s usr/bin $r/bin && ln -s usr/sbin $r/sbin && ln -s usr/lib $r/lib && ln -s usr/lib64 $r/lib64"
-                    + " && for f in passwd group shadow gshadow login.defs nsswitch.conf; do [ -f /etc/$f ] && cp -p /etc/$f $r/etc/; done"
-                    + " && chmod 1777 $r/tmp").ok("make the root");
-            // a fresh account database: dd-agent must be created by %post
-            Sh.sh(10, "r=" + root + "; sed -i '/^dd-agent:/d' $r/etc/passwd $r/etc/group $r/etc/shadow $r/etc/gshadow 2>/dev/null; true");
-            Sh.run(10, "mount", "--bind", "/usr", root.resolve("usr").toString()).ok("bind /usr");
-            mounted = true;
-            Sh.run(60, "rpm", "--root", root.toString(), "--initdb").ok("rpm --initdb");
+            makeRoot(root);
             Sh.Result in = Sh.run(300, "rpm", "--root", root.toString(), "-i", "--nodeps", rpm.toString()).ok("rpm -i");
 
             Path java = root.resolve("opt/go-metro/runtime/bin/java");
@@ -60,11 +51,109 @@ class RpmInstallIT {
             assertFalse(Files.exists(root.resolve("etc/logrotate.d/go-metro")));
             assertFalse(Files.exists(root.resolve("etc/ld.so.conf.d/go-metro.conf")));
         } finally {
-            if (mounted) Sh.run(30, "umount", root.resolve("usr").toString());
-            if (!Sh.run(5, "sh", "-c", "mount | grep -q ' " + root + "/usr '").out().isEmpty()) {
-                throw new AssertionError("could not unmount " + root + "/usr; not deleting it");
-            }
-            Sh.run(60, "rm", "-rf", "--one-file-system", tmp.toString());
+            dropRoot(tmp, root);
         }
+    }
+
+    /**
+     * Agent v5 ships /etc/dd-agent/supervisor.conf. An Agent upgrade that replaces it (a plain
+     * %config, so rpm -U installs the new file and keeps the edited one as .rpmsave) loses
+     * go-metro's command=, which %triggerin puts back; erasing the Agent takes its supervisord
+     * away, and %triggerpostun ($2 = 0) hands go-metro to the distribution's supervisord.
+     */
+    @Test
+    void agentTriggersKeepGoMetroUnderASupervisor() throws Exception {
+        assumeTrue(Sh.isRoot(), "rpm --root with scriptlets needs root");
+        Path rpm = Sh.onlyFile("go-metro-*.x86_64.rpm");
+        Path tmp = Files.createTempDirectory("gm-rpm-agent-it");
+        Path root = tmp.resolve("root");
+        try {
+            String shipped = """
+                    [supervisord]
+                    nodaemon=false
+
+                    [program:go-metro]
+                    command=/opt/datadog-agent/bin/go-metro -cfg="/etc/dd-agent/conf.d/go-metro.yaml"
+                    user=dd-agent
+                    """;
+            Path agent1 = agentRpm(tmp, "5.32.0", shipped);
+            Path agent2 = agentRpm(tmp, "5.32.1", shipped + "; shipped by Agent 5.32.1\n");
+            makeRoot(root);
+            Sh.run(120, "rpm", "--root", root.toString(), "-i", "--nodeps", agent1.toString()).ok("rpm -i datadog-agent (stand-in)");
+            Sh.run(300, "rpm", "--root", root.toString(), "-i", "--nodeps", rpm.toString()).ok("rpm -i go-metro");
+            Path conf = root.resolve("etc/dd-agent/supervisor.conf");
+            String ours = "command=/opt/go-metro/bin/go-metro -cfg=\"/etc/dd-agent/conf.d/go-metro.yaml\"";
+            assertTrue(Files.readString(conf).contains(ours), Files.readString(conf));
+
+            Sh.Result up = Sh.run(120, "rpm", "--root", root.toString(), "-U", "--nodeps", agent2.toString()).ok("rpm -U datadog-agent");
+            String now = Files.readString(conf);
+            assertTrue(now.contains("; shipped by Agent 5.32.1"), "the Agent's new file is in place:\n" + now + "\n" + up.out());
+            assertTrue(now.contains(ours), "%triggerin put go-metro's entry back:\n" + now + "\nrpm said:\n" + up.out());
+            assertFalse(now.contains("command=/opt/datadog-agent/bin/go-metro"), now);
+            assertFalse(Files.exists(root.resolve("etc/supervisord.d/go-metro.ini")), "one supervisord: the Agent's");
+
+            Sh.Result erase = Sh.run(120, "rpm", "--root", root.toString(), "-e", "--nodeps", "datadog-agent").ok("rpm -e datadog-agent");
+            assertFalse(Files.exists(conf), "erased with the Agent (" + erase.out() + ")");
+            Path ini = root.resolve("etc/supervisord.d/go-metro.ini");
+            assertTrue(Files.exists(ini), "%triggerpostun handed go-metro to the distribution's supervisord; rpm said:\n" + erase.out());
+            assertFalse(Files.exists(root.resolve("etc/dd-agent/supervisor.conf.go-metro-orig")), "the stale original goes");
+            Sh.run(300, "rpm", "--root", root.toString(), "-e", "go-metro").ok("rpm -e go-metro");
+            assertFalse(Files.exists(ini));
+        } finally {
+            dropRoot(tmp, root);
+        }
+    }
+
+    /** A stand-in datadog-agent RPM (noarch) that ships supervisor.conf as a plain %config. */
+    private static Path agentRpm(Path tmp, String version, String supervisorConf) throws Exception {
+        Path top = tmp.resolve("rpmbuild-" + version);
+        Files.createDirectories(top.resolve("SOURCES"));
+        Files.writeString(top.resolve("SOURCES/supervisor.conf"), supervisorConf);
+        Path spec = top.resolve("agent.spec");
+        Files.writeString(spec, """
+                Name: datadog-agent
+                Version: %s
+                Release: 1
+                Summary: stand-in for Datadog Agent v5 (go-metro's RpmInstallIT)
+                License: none
+                BuildArch: noarch
+                %%description
+                Ships /etc/dd-agent/supervisor.conf as Agent v5 does.
+                %%install
+                mkdir -p %%{buildroot}/etc/dd-agent
+                cp %%{_sourcedir}/supervisor.conf %%{buildroot}/etc/dd-agent/supervisor.conf
+                %%files
+                %%config /etc/dd-agent/supervisor.conf
+                """.formatted(version));
+        Sh.run(120, "rpmbuild", "--define", "_topdir " + top, "-bb", spec.toString()).ok("rpmbuild " + spec);
+        try (var s = Files.newDirectoryStream(top.resolve("RPMS/noarch"), "datadog-agent-*.rpm")) {
+            return s.iterator().next();
+        }
+    }
+
+    /** The host's /usr bind-mounted, a copy of its account files without dd-agent, rpm's database. */
+    private static void makeRoot(Path root) {
+        Sh.sh(30, "set -e; r=" + root + "; mkdir -p $r/usr $r/etc/supervisord.d $r/var/log $r/tmp $r/dev $r/proc"
+                + " && ln -s usr/bin $r/bin && ln -s usr/sbin $r/sbin && ln -s usr/lib $r/lib && ln -s usr/lib64 $r/lib64"
+                + " && for f in passwd group shadow gshadow login.defs nsswitch.conf; do [ -f /etc/$f ] && cp -p /etc/$f $r/etc/; done"
+                // /usr/bin/awk and friends are links through /etc/alternatives on Debian
+                + " && cp -a /etc/alternatives $r/etc/"
+                + " && chmod 1777 $r/tmp").ok("make the root");
+        // a fresh account database: dd-agent must be created by %post
+        Sh.sh(10, "r=" + root + "; sed -i '/^dd-agent:/d' $r/etc/passwd $r/etc/group $r/etc/shadow $r/etc/gshadow 2>/dev/null; true");
+        Sh.run(10, "mount", "--bind", "/usr", root.resolve("usr").toString()).ok("bind /usr");
+        Sh.run(60, "rpm", "--root", root.toString(), "--initdb").ok("rpm --initdb");
+    }
+
+    private static void dropRoot(Path tmp, Path root) {
+        if (isMounted(root)) Sh.run(30, "umount", root.resolve("usr").toString());
+        if (isMounted(root)) {
+            throw new AssertionError("could not unmount " + root + "/usr; not deleting it");
+        }
+        Sh.run(60, "rm", "-rf", "--one-file-system", tmp.toString());
+    }
+
+    private static boolean isMounted(Path root) {
+        return Sh.run(5, "sh", "-c", "mount | grep -q ' " + root + "/usr '").exit() == 0;
     }
 }
