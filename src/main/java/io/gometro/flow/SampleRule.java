@@ -26,7 +26,8 @@ package io.gometro.flow;
  * <p><b>Karn.</b> A segment sent more than once is ambiguous: the ACK may answer
  * either copy. If an ACK cumulatively covers any retransmitted segment, it yields no
  * cumulative sample at all (Linux's FLAG_RETRANS_DATA_ACKED), <i>unless</i> the ACK's
- * TSecr equals the TSval of the latest copy and no earlier copy carried that TSval:
+ * TSecr equals the TSval of the latest copy and no two successive copies ever carried the
+ * same TSval (TSvals only grow, so the latest copy's is then its own):
  * RFC 7323 says TSecr echoes the segment that filled the receiver's window, so it
  * names the copy, and the sample is taken from that copy's send time. (When TSecr
  * names an earlier copy, a spurious retransmission, no sample is taken: only the
@@ -67,6 +68,11 @@ package io.gometro.flow;
  * bound new segments are merged into the last entry, which is then ambiguous, so
  * memory stays bounded and the worst case is a missing sample, never a wrong one.
  * The number of flows is bounded by the table ({@link FlowTable}).
+ *
+ * <p><b>Checked against a second statement.</b> The tests' {@code oracle.ReferenceTracker} writes
+ * this rule again in the plainest form, sharing no code with it, and every packet of the bundled
+ * and public captures and of the tracker fuzz must get the same answer from both. Change the rule
+ * here, and there, and in this header.
  */
 final class SampleRule {
     private SampleRule() {}

@@ -4,16 +4,23 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.gometro.decode.Addresses;
 import io.gometro.decode.LinkType;
 import io.gometro.decode.PacketView;
+import io.gometro.oracle.Agreement;
 import io.gometro.testutil.Packets;
+import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * Jazzer target: sequences of packets over a few reused flows, through real decoding into
  * the tracker, with small limits so that eviction, queue overflow and expiry all happen.
+ * Every packet's outcome (no sample, a discarded one, or the sample's value and pair) must
+ * equal the reference rule's ({@link Agreement}); the table and queue bounds and each flow's
+ * single removal are checked as it runs ({@link TrackerChecks}).
  *
  * <p>Input format (read by {@link Script}; exhausted input reads as zeros and ends the run):
  * <pre>
@@ -42,8 +49,8 @@ class TrackerFuzzTest {
         run(input);
     }
 
-    /** Runs one input; returns the checks for callers that want the counts. */
-    static TrackerChecks run(byte[] input) {
+    /** Runs one input; returns what both sides counted. */
+    static Agreement run(byte[] input) {
         Script in = new Script(input);
         int c = in.u8(), t = in.u8(), shape = in.u8();
         TrackerConfig cfg = new TrackerConfig(
@@ -63,7 +70,8 @@ class TrackerFuzzTest {
         int[] ports = {in.u16(), in.u16(), in.u16(), in.u16()};
 
         TrackerChecks checks = new TrackerChecks(cfg, true);
-        FlowTracker tracker = new FlowTracker(cfg, local, checks);
+        Agreement both = new Agreement(cfg, local, checks);
+        FlowTracker tracker = both.tracker();
         PacketView view = new PacketView();
         Map<Long, int[]> dirs = new HashMap<>();   // per direction: next seq, last TSval
         long ts = (shape & 0x20) != 0 ? 0 : 1_700_000_000L * TrackerConfig.SECOND;
@@ -109,12 +117,55 @@ class TrackerFuzzTest {
             packets++;
             if (view.decode(MemorySegment.ofArray(frame), 0, frame.length, LinkType.ETHERNET) != PacketView.OK) continue;
             checks.packetTime(ts);
-            tracker.onPacket(view, ts);
+            both.onPacket(view, ts);
             checks.scan(tracker);
         }
+        both.assertAgreed("the fuzz input");
         tracker.finish(tracker.clock());
         checks.checkFinished(tracker);
-        return checks;
+        return both;
+    }
+
+    /**
+     * The target is not vacuous: the seeds, mutated as a fuzzer first mutates them (a few bytes
+     * changed, a stretch of ops repeated), reach every outcome the comparison can disagree on, and
+     * often: samples, discarded samples, copies. A fuzz run that only ever compared "no sample" with
+     * "no sample" would prove nothing. (Random bytes do not: their ACKs almost never fall inside
+     * what was sent, which is why the fuzzer starts from the seeds.)
+     */
+    @Test
+    void mutatedSeedsReachEveryOutcome() throws java.io.IOException {
+        java.util.List<byte[]> seeds = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of(
+                "src/test/resources/io/gometro/flow/TrackerFuzzTestInputs/tracker"))) {
+            for (java.nio.file.Path f : files.sorted().toList()) seeds.add(java.nio.file.Files.readAllBytes(f));
+        }
+        assertTrue(seeds.size() >= 5, "seeds: " + seeds.size());
+        java.util.Random r = new java.util.Random(20261202);
+        long samples = 0, discarded = 0, copies = 0, packets = 0;
+        for (int i = 0; i < 2000; i++) {
+            byte[] seed = seeds.get(r.nextInt(seeds.size()));
+            byte[] in;
+            if (r.nextBoolean()) {
+                in = seed.clone();
+                for (int k = 1 + r.nextInt(8); k > 0; k--) in[r.nextInt(in.length)] = (byte) r.nextInt(256);
+            } else {
+                // Repeat a stretch of the ops (after the 11-byte header) right after itself.
+                int from = 11 + r.nextInt(seed.length - 11), len = 1 + r.nextInt(Math.min(200, seed.length - from));
+                in = new byte[seed.length + len];
+                System.arraycopy(seed, 0, in, 0, from + len);
+                System.arraycopy(seed, from, in, from + len, seed.length - from);
+            }
+            Agreement a = run(in);
+            samples += a.samples();
+            discarded += a.discarded();
+            copies += a.copies();
+            packets += a.packets();
+        }
+        System.out.printf("TrackerFuzzTest: 2000 mutated seeds, %d packets: %d samples, %d discarded, %d copies, "
+                + "each the same from the tracker and the rule%n", packets, samples, discarded, copies);
+        assertTrue(samples > 2000 && discarded > 20 && copies > 20,
+                samples + " samples, " + discarded + " discarded, " + copies + " copies");
     }
 
     /** Time step code: mostly small steps forwards, sometimes seconds, TTL-sized jumps, or backwards. */
