@@ -13,6 +13,8 @@ import java.lang.foreign.MemorySegment;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The real {@link FlowTracker} and the {@link ReferenceTracker} side by side, fed the same decoded
@@ -32,6 +34,7 @@ public final class Agreement {
     private final ReferenceTracker reference;
     private final IntervalSamples fed = new IntervalSamples();
     private final List<String> disagreements = new ArrayList<>();
+    private final Map<String, List<Long>> samplesByPair = new TreeMap<>();
     private long disagreementCount, packets, samples, discarded, copies, copiesMissed;
 
     /** A tracker on packet time, as analysis mode and the tests run it, with this listener. */
@@ -95,6 +98,8 @@ public final class Agreement {
             got = new ReferenceTracker.Outcome(ReferenceTracker.Kind.SAMPLE, fed.rttNanos(0),
                     fed.srcHi(0), fed.srcLo(0), fed.dstHi(0), fed.dstLo(0));
             samples++;
+            samplesByPair.computeIfAbsent(Addresses.toString(got.srcHi(), got.srcLo()) + " > "
+                    + Addresses.toString(got.dstHi(), got.dstLo()), k -> new ArrayList<>()).add(got.rttNanos());
         } else if (dd == 1) {
             got = ReferenceTracker.Outcome.DISCARDED;
             discarded++;
@@ -130,6 +135,9 @@ public final class Agreement {
     /** Copies the tracker's frame table had forgotten (see the class comment). */
     public long copiesMissed() { return copiesMissed; }
     public long disagreements() { return disagreementCount; }
+
+    /** Every sample both took, in order, by "sender > receiver" address (a pin's reference figures). */
+    public Map<String, List<Long>> samplesByPair() { return samplesByPair; }
 
     /** Throws, naming the first disagreements, unless the two agreed on every packet. */
     public void assertAgreed(String what) {
