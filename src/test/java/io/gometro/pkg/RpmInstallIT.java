@@ -104,6 +104,80 @@ class RpmInstallIT {
         }
     }
 
+    /**
+     * rpm -U to the next release runs the scriptlets' upgrade branches: the new %post with $1 = 2
+     * (configure again), then the old %preun and %postun with $1 = 1, which must leave alone what
+     * they take away on an erase ($1 = 0): the capability, the supervisord entry, the status
+     * directory. An edited %config(noreplace) file survives; erase then removes everything.
+     */
+    @Test
+    void upgradeRunsTheUpgradeBranchesAndKeepsWhatTheOperatorHas() throws Exception {
+        assumeTrue(Sh.isRoot(), "rpm --root with scriptlets and setcap needs root");
+        Path rpm = Sh.onlyFile("go-metro-*.x86_64.rpm");
+        Path tmp = Files.createTempDirectory("gm-rpm-upgrade-it");
+        Path root = tmp.resolve("root");
+        try {
+            Path next = nextRelease(tmp, rpm);
+            makeRoot(root);
+            Sh.run(300, "rpm", "--root", root.toString(), "-i", "--nodeps", rpm.toString()).ok("rpm -i");
+            Path logrotate = root.resolve("etc/logrotate.d/go-metro");
+            String shipped = Files.readString(logrotate), edited = shipped.replaceFirst("rotate \\d+", "rotate 9  # the operator's");
+            assertNotEquals(shipped, edited, "the edit must change the file");
+            Files.writeString(logrotate, edited);
+            Path state = root.resolve("var/lib/go-metro/status.json");
+            Files.writeString(state, "{}");
+            Path config = root.resolve("etc/datadog-agent/go-metro.yaml");
+            Files.writeString(config, "init_config:\ninstances:\n  - interface: lo\n");
+
+            Sh.Result up = Sh.run(300, "rpm", "--root", root.toString(), "-U", "--nodeps", next.toString()).ok("rpm -U");
+            String q = Sh.run(10, "rpm", "--root", root.toString(), "-q", "go-metro").out().trim();
+            assertTrue(q.endsWith("1.it1.x86_64"), "the next release is installed: " + q);
+            String caps = Sh.run(10, "getcap", root.resolve("opt/go-metro/runtime/bin/java").toString()).out();
+            assertTrue(caps.contains("cap_net_raw=ep"), "the old %preun ($1 = 1) kept the capability:\n" + caps + up.out());
+            assertTrue(Files.exists(root.resolve("etc/supervisord.d/go-metro.ini")), "and the supervisord entry:\n" + up.out());
+            assertTrue(Files.exists(state), "the old %postun ($1 = 1) kept the status directory:\n" + up.out());
+            assertEquals(edited, Files.readString(logrotate), "an edited %config(noreplace) file is kept");
+            assertFalse(Files.exists(root.resolve("etc/logrotate.d/go-metro.rpmnew")), "unchanged in the package: no .rpmnew");
+            assertEquals("init_config:\ninstances:\n  - interface: lo\n", Files.readString(config), "the operator's config");
+            Sh.Result v = Sh.run(60, "chroot", "--userspec=dd-agent:dd-agent", root.toString(), "/opt/go-metro/runtime/bin/java", "-version");
+            assertEquals(0, v.exit(), v.out());
+
+            Sh.run(300, "rpm", "--root", root.toString(), "-e", "go-metro").ok("rpm -e");
+            assertFalse(Files.exists(root.resolve("opt/go-metro")));
+            assertFalse(Files.exists(root.resolve("etc/supervisord.d/go-metro.ini")));
+            assertFalse(Files.exists(root.resolve("var/lib/go-metro")), "erase ($1 = 0) removes the status directory");
+            assertTrue(Files.exists(config), "the operator's config stays");
+        } finally {
+            dropRoot(tmp, root);
+        }
+    }
+
+    /**
+     * The same payload, files, attributes, scriptlets and triggers as the RPM under test, as
+     * release 1.it1: the spec rpm-maven-plugin generated for it, with the payload taken from the
+     * built RPM instead of the build tree.
+     */
+    private static Path nextRelease(Path tmp, Path rpm) throws Exception {
+        Path generated = Sh.TARGET.resolve("rpm/go-metro/SPECS/go-metro.spec");
+        String spec = Files.readString(generated);
+        int install = spec.indexOf("\n%install\n"), files = spec.indexOf("\n%files\n");
+        assertTrue(install > 0 && files > install && spec.contains("\nRelease: "), "unexpected spec " + generated);
+        spec = spec.substring(0, install) + "\n%install\nmkdir -p $RPM_BUILD_ROOT && cd $RPM_BUILD_ROOT && rpm2cpio "
+                + rpm.toAbsolutePath() + " | cpio -idm --quiet\n" + spec.substring(files);
+        spec = spec.replaceFirst("(?m)^Release: (.*)$", "Release: $1.it1")
+                .replaceFirst("(?m)^BuildRoot: .*$", "")
+                .replace("%define _binary_payload w6.xzdio", "%define _binary_payload w1.gzdio");   // a test package: fast
+        Path top = tmp.resolve("rpmbuild-next");
+        Files.createDirectories(top);
+        Path file = top.resolve("go-metro.spec");
+        Files.writeString(file, spec);
+        Sh.run(600, "rpmbuild", "--define", "_topdir " + top, "--buildroot", top.resolve("buildroot").toString(),
+                "-bb", file.toString()).ok("rpmbuild " + file);
+        try (var s = Files.newDirectoryStream(top.resolve("RPMS/x86_64"), "go-metro-*.rpm")) {
+            return s.iterator().next();
+        }
+    }
+
     /** A stand-in datadog-agent RPM (noarch) that ships supervisor.conf as a plain %config. */
     private static Path agentRpm(Path tmp, String version, String supervisorConf) throws Exception {
         Path top = tmp.resolve("rpmbuild-" + version);
