@@ -187,8 +187,17 @@ class DebInstallIT {
         String exampleEdited = Files.readString(example) + "# operator note\n";
         Files.writeString(example, exampleEdited);
         Path newer = bumpedDeb();
+        long before = waitRunning(20);
         Sh.run(600, "apt-get", "install", "-y", "-o", "Dpkg::Options::=--force-confold", newer.toString()).ok("apt-get install (upgrade) " + newer);
         assertTrue(Sh.run(10, "dpkg-query", "-W", "-f", "${Version}", "go-metro").out().endsWith("+it1"));
+        // The daemon was restarted into the new files: a new process, and none of its mappings is a
+        // file the upgrade replaced (a daemon left running would still map the old, deleted libjvm.so).
+        long after = waitRunning(30);
+        assertNotEquals(before, after, "supervisord restarted go-metro on the upgrade");
+        String maps = Files.readString(Paths.get("/proc/" + after + "/maps"));
+        assertTrue(maps.contains(PREFIX + "/runtime/lib/server/libjvm.so"), "it runs the installed runtime");
+        assertFalse(maps.lines().anyMatch(l -> l.contains(PREFIX) && l.endsWith("(deleted)")),
+                "it maps no replaced file:\n" + maps.lines().filter(l -> l.endsWith("(deleted)")).toList());
         assertEquals(edited, Files.readString(CFG), "the user's go-metro.yaml is kept");
         assertEquals(exampleEdited, Files.readString(example), "a changed conffile is kept");
         assertTrue(Sh.run(10, "getcap", JAVA).out().contains("cap_net_raw=ep"), "capability re-applied after the file was replaced");
