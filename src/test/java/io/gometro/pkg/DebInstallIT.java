@@ -279,7 +279,31 @@ class DebInstallIT {
         assertEquals(now, Files.readString(AGENT_CONF));
     }
 
+    /**
+     * The admin purges Agent v5 and keeps go-metro: dpkg removes supervisor.conf, the file trigger
+     * runs go-metro's postinst, and go-metro is handed to the distribution's supervisord (its
+     * entry is written there). When the Agent comes back, the entry moves back to its supervisor.conf and the
+     * distribution's goes: one supervisord, one go-metro.
+     */
     @Test @Order(8)
+    void anAgentPurgeHandsGoMetroToTheDistributionSupervisord() throws Exception {
+        stopSupervisord();
+        Sh.Result purge = Sh.run(300, "dpkg", "--purge", "datadog-agent").ok("dpkg --purge datadog-agent");
+        assertFalse(Files.exists(AGENT_CONF), "purged with the Agent:\n" + purge.out());
+        Path distro = Paths.get("/etc/supervisor/conf.d/go-metro.conf");
+        assertTrue(Files.exists(distro), "the trigger handed go-metro to the distribution's supervisord; dpkg said:\n" + purge.out());
+        assertTrue(Files.readString(distro).contains("command=/opt/go-metro/bin/go-metro"), Files.readString(distro));
+        assertFalse(Files.exists(Paths.get(AGENT_CONF + ".go-metro-orig")), "no stale backup of a file that is gone");
+
+        Sh.Result back = Sh.run(300, "dpkg", "-i", agentDeb("1:5.32.1-it", agentConf).toString()).ok("dpkg -i (Agent back)");
+        String now = Files.readString(AGENT_CONF);
+        assertTrue(now.contains("command=/opt/go-metro/bin/go-metro -cfg=\"/etc/dd-agent/conf.d/go-metro.yaml\""),
+                "the entry is back in the Agent's file:\n" + now + "\ndpkg said:\n" + back.out());
+        assertFalse(Files.exists(distro), "and only there: " + back.out());
+        assertEquals(agentConf, Files.readString(Paths.get(AGENT_CONF + ".go-metro-orig")));
+    }
+
+    @Test @Order(9)
     void removeAndPurgeLeaveNothingBehind() throws Exception {
         stopSupervisord();
         // An edit the admin (or an agent upgrade) made after go-metro's install must survive its removal.
