@@ -17,12 +17,7 @@ class RpmInstallIT {
 
     @Test
     void scriptletsSetCapabilitySupervisorEntryAndCleanUpOnErase() throws Exception {
-        assumeTrue(Sh.isRoot(), "rpm --root with scriptlets and setcap needs root");
-        Path rpm = Sh.onlyFile("go-metro-*.x86_64.rpm");
-        Path tmp = Files.createTempDirectory("gm-rpm-it");
-        Path root = tmp.resolve("root");
-        try {
-            makeRoot(root);
+        inRoot("gm-rpm-it", (rpm, tmp, root) -> {
             Sh.Result in = Sh.run(300, "rpm", "--root", root.toString(), "-i", "--nodeps", rpm.toString()).ok("rpm -i");
 
             Path java = root.resolve("opt/go-metro/runtime/bin/java");
@@ -50,9 +45,7 @@ class RpmInstallIT {
             assertFalse(Files.exists(root.resolve("opt/go-metro")), Sh.run(5, "find", root.resolve("opt").toString()).out());
             assertFalse(Files.exists(root.resolve("etc/logrotate.d/go-metro")));
             assertFalse(Files.exists(root.resolve("etc/ld.so.conf.d/go-metro.conf")));
-        } finally {
-            dropRoot(tmp, root);
-        }
+        });
     }
 
     /**
@@ -63,11 +56,7 @@ class RpmInstallIT {
      */
     @Test
     void agentTriggersKeepGoMetroUnderASupervisor() throws Exception {
-        assumeTrue(Sh.isRoot(), "rpm --root with scriptlets needs root");
-        Path rpm = Sh.onlyFile("go-metro-*.x86_64.rpm");
-        Path tmp = Files.createTempDirectory("gm-rpm-agent-it");
-        Path root = tmp.resolve("root");
-        try {
+        inRoot("gm-rpm-agent-it", (rpm, tmp, root) -> {
             String shipped = """
                     [supervisord]
                     nodaemon=false
@@ -78,7 +67,6 @@ class RpmInstallIT {
                     """;
             Path agent1 = agentRpm(tmp, "5.32.0", shipped);
             Path agent2 = agentRpm(tmp, "5.32.1", shipped + "; shipped by Agent 5.32.1\n");
-            makeRoot(root);
             Sh.run(120, "rpm", "--root", root.toString(), "-i", "--nodeps", agent1.toString()).ok("rpm -i datadog-agent (stand-in)");
             Sh.run(300, "rpm", "--root", root.toString(), "-i", "--nodeps", rpm.toString()).ok("rpm -i go-metro");
             Path conf = root.resolve("etc/dd-agent/supervisor.conf");
@@ -99,9 +87,7 @@ class RpmInstallIT {
             assertFalse(Files.exists(root.resolve("etc/dd-agent/supervisor.conf.go-metro-orig")), "the stale original goes");
             Sh.run(300, "rpm", "--root", root.toString(), "-e", "go-metro").ok("rpm -e go-metro");
             assertFalse(Files.exists(ini));
-        } finally {
-            dropRoot(tmp, root);
-        }
+        });
     }
 
     /**
@@ -112,13 +98,8 @@ class RpmInstallIT {
      */
     @Test
     void upgradeRunsTheUpgradeBranchesAndKeepsWhatTheOperatorHas() throws Exception {
-        assumeTrue(Sh.isRoot(), "rpm --root with scriptlets and setcap needs root");
-        Path rpm = Sh.onlyFile("go-metro-*.x86_64.rpm");
-        Path tmp = Files.createTempDirectory("gm-rpm-upgrade-it");
-        Path root = tmp.resolve("root");
-        try {
+        inRoot("gm-rpm-upgrade-it", (rpm, tmp, root) -> {
             Path next = nextRelease(tmp, rpm);
-            makeRoot(root);
             Sh.run(300, "rpm", "--root", root.toString(), "-i", "--nodeps", rpm.toString()).ok("rpm -i");
             Path logrotate = root.resolve("etc/logrotate.d/go-metro");
             String shipped = Files.readString(logrotate), edited = shipped.replaceFirst("rotate \\d+", "rotate 9  # the operator's");
@@ -147,9 +128,7 @@ class RpmInstallIT {
             assertFalse(Files.exists(root.resolve("etc/supervisord.d/go-metro.ini")));
             assertFalse(Files.exists(root.resolve("var/lib/go-metro")), "erase ($1 = 0) removes the status directory");
             assertTrue(Files.exists(config), "the operator's config stays");
-        } finally {
-            dropRoot(tmp, root);
-        }
+        });
     }
 
     /**
@@ -175,6 +154,25 @@ class RpmInstallIT {
                 "-bb", file.toString()).ok("rpmbuild " + file);
         try (var s = Files.newDirectoryStream(top.resolve("RPMS/x86_64"), "go-metro-*.rpm")) {
             return s.iterator().next();
+        }
+    }
+
+    /** A test's body: the RPM under test, a scratch directory, and the throwaway root made in it. */
+    private interface InRoot {
+        void run(Path rpm, Path tmp, Path root) throws Exception;
+    }
+
+    /** Runs {@code body} in a fresh throwaway root, unmounted and deleted afterwards whatever happens. */
+    private static void inRoot(String name, InRoot body) throws Exception {
+        assumeTrue(Sh.isRoot(), "rpm --root with scriptlets and setcap needs root");
+        Path rpm = Sh.onlyFile("go-metro-*.x86_64.rpm");
+        Path tmp = Files.createTempDirectory(name);
+        Path root = tmp.resolve("root");
+        try {
+            makeRoot(root);
+            body.run(rpm, tmp, root);
+        } finally {
+            dropRoot(tmp, root);
         }
     }
 
