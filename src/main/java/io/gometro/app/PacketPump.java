@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The hot path of one capture thread: raw bytes in, decoded in place, handed to the
- * thread's tracker. Counts what it skips; allocates nothing, logs nothing. Every
+ * thread's tracker. Counts the packets, and those it could not read; allocates nothing, logs nothing. Every
  * {@link #BATCH} packets, and as soon as the tracker has a flush due, it hands control back
  * to its runner (the capture loop returns YIELD), so that the runner's clock, flushes and
  * filter swaps happen between packets, never inside this callback.
@@ -23,7 +23,7 @@ final class PacketPump implements PacketHandler {
     private int sinceYield;
 
     // Read by the same thread between packets; plain fields on purpose.
-    long packets, tcp, truncated, malformed, fragments, other;
+    long packets, truncated, malformed;
 
     PacketPump(FlowTracker tracker, int linkType) {
         this.tracker = tracker;
@@ -34,11 +34,10 @@ final class PacketPump implements PacketHandler {
     public boolean onPacket(MemorySegment seg, long offset, int caplen, int wireLen, long tsNanos) {
         packets++;
         switch (view.decode(seg, offset, caplen, linkType)) {
-            case PacketView.OK -> { tcp++; tracker.onPacket(view, tsNanos); }
+            case PacketView.OK -> tracker.onPacket(view, tsNanos);
             case PacketView.TRUNCATED -> truncated++;
             case PacketView.MALFORMED -> malformed++;
-            case PacketView.FRAGMENT -> fragments++;
-            default -> other++;
+            default -> { }   // not TCP, or a later fragment: nothing to measure
         }
         if (++sinceYield >= BATCH || tracker.flushDue()) {
             sinceYield = 0;

@@ -375,9 +375,4 @@ final class Sniffer implements Runnable, FlowListener {
         }
         return b.toString();
     }
-
-    @Override
-    public void onRemoved(Flow flow, Removal why) {
-        reporter.onRemoved(flow, why);
-    }
 }

@@ -1,5 +1,7 @@
 package io.gometro.capture;
 
+import io.gometro.decode.LinkType;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,8 +47,6 @@ final class MappedSavefile implements AutoCloseable {
     private static final long RELEASE_MASK = ~0xFFFFL;
     private static final int MADV_DONTNEED = 4;
     private static final int MAGIC_US = 0xa1b2c3d4, MAGIC_NS = 0xa1b23c4d;
-    /** Link types whose records libpcap bounds by {@link #MAX_CAPLEN} and go-metro decodes (decode.LinkType). */
-    private static final java.util.Set<Integer> DECODED = java.util.Set.of(0, 1, 12, 14, 101, 108, 113, 228, 229, 276);
 
     private final Arena arena;
     private final long base;      // address of the map
@@ -86,7 +86,8 @@ final class MappedSavefile implements AutoCloseable {
      * else (pcapng, older versions, the modified-pcap variants, a pipe).
      */
     static MappedSavefile openIfClassic(Path file, int linkType, Supplier<MethodHandle> madvise) throws IOException {
-        if (!DECODED.contains(linkType) || !Files.isRegularFile(file)) return null;
+        // libpcap bounds every decoded link type's records by MAX_CAPLEN (262 144 bytes).
+        if (!LinkType.isDecoded(linkType) || !Files.isRegularFile(file)) return null;
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file)) {
             long size = ch.size();

@@ -13,4 +13,12 @@ public final class LinkType {
     public static final int IPV4 = 228;
     public static final int IPV6 = 229;
     public static final int LINUX_SLL2 = 276;
+
+    /** Whether {@link PacketView#decode} reads this link type: every one above. */
+    public static boolean isDecoded(int linkType) {
+        return switch (linkType) {
+            case NULL, ETHERNET, RAW_DLT, RAW_DLT_OPENBSD, RAW, LOOP, LINUX_SLL, IPV4, IPV6, LINUX_SLL2 -> true;
+            default -> false;
+        };
+    }
 }
