@@ -1,6 +1,6 @@
 package io.gometro.app;
 
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 

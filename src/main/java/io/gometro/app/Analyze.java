@@ -2,7 +2,7 @@ package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
 import io.gometro.capture.PacketSource;
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import io.gometro.flow.FlowTracker;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;

@@ -8,7 +8,7 @@ import io.gometro.config.ConfigMissingException;
 import io.gometro.config.DogStatsdAddress;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.report.StatsdReporter;
 import io.gometro.report.StatsdSink;

@@ -1,6 +1,6 @@
 package io.gometro.app;
 
-import io.gometro.config.IpLiterals;
+import io.gometro.net.IpLiterals;
 
 import java.net.InetAddress;
 import java.nio.file.Path;

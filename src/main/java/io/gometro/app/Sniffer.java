@@ -5,7 +5,7 @@ import io.gometro.capture.PacketSource;
 import io.gometro.capture.FilterBuilder;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;
 import io.gometro.flow.FlowTracker;

@@ -2,7 +2,7 @@ package io.gometro.app;
 
 import io.gometro.config.ConfigException;
 import io.gometro.config.InstanceConfig;
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 

@@ -1,5 +1,6 @@
 package io.gometro.config;
 
+import io.gometro.net.IpLiterals;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;

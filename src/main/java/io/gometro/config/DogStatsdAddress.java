@@ -1,5 +1,7 @@
 package io.gometro.config;
 
+import io.gometro.net.IpLiterals;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

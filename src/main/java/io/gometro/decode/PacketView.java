@@ -1,5 +1,7 @@
 package io.gometro.decode;
 
+import io.gometro.net.Addresses;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

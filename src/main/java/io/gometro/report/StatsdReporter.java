@@ -1,6 +1,6 @@
 package io.gometro.report;
 
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import com.timgroup.statsd.StatsDClient;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;

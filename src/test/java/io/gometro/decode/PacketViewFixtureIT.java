@@ -2,6 +2,7 @@ package io.gometro.decode;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.gometro.net.Addresses;
 import io.gometro.testutil.Captures;
 import io.gometro.testutil.DecodedPacket;
 import io.gometro.testutil.PcapFile;

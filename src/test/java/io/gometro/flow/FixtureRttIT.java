@@ -1,6 +1,6 @@
 package io.gometro.flow;
 
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import io.gometro.decode.PacketView;
 import io.gometro.testutil.Captures;
 import io.gometro.testutil.PcapFile;

@@ -1,7 +1,7 @@
 package io.gometro.flow;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import io.gometro.decode.LinkType;
 import io.gometro.decode.PacketView;
 import io.gometro.oracle.Agreement;

@@ -1,6 +1,6 @@
 package io.gometro.oracle;
 
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.testutil.PcapFile;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.gometro.oracle;
 
-import io.gometro.decode.Addresses;
+import io.gometro.net.Addresses;
 import io.gometro.decode.LinkType;
 import io.gometro.decode.PacketView;
 import io.gometro.flow.LocalPolicy;

@@ -88,7 +88,7 @@ class StatsdReporterTest {
             try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
                 StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 1));
                 io.gometro.flow.FlowTracker t = new io.gometro.flow.FlowTracker(io.gometro.flow.TrackerConfig.defaults(),
-                        io.gometro.flow.LocalPolicy.of(io.gometro.decode.Addresses.parse("10.0.0.1")), r,
+                        io.gometro.flow.LocalPolicy.of(io.gometro.net.Addresses.parse("10.0.0.1")), r,
                         io.gometro.flow.FlowTracker.Schedule.RUNNER_CLOCK);
                 if (on) {
                     io.gometro.flow.IntervalSamples samples = new io.gometro.flow.IntervalSamples();
@@ -256,7 +256,7 @@ class StatsdReporterTest {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
             InetAddress me = InetAddress.getByName("2001:db8::1");
             StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(me, "me.example"), true, counters(0, 0, 0, 0));
-            Flow f = new Flow(1, io.gometro.decode.Addresses.hi(me), io.gometro.decode.Addresses.lo(me), 5000,
+            Flow f = new Flow(1, io.gometro.net.Addresses.hi(me), io.gometro.net.Addresses.lo(me), 5000,
                     0x2001_0db8_0000_0000L, 0x0000_0000_0000_0002L, 443);
             f.recordSample(2 * MS, S);
             r.onFlush(30 * S, List.of(f));

@@ -1,4 +1,4 @@
-package io.gometro.decode;
+package io.gometro.net;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,4 +1,4 @@
-package io.gometro.config;
+package io.gometro.net;
 
 import java.net.InetAddress;
 import java.util.Optional;

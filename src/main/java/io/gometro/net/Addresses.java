@@ -1,4 +1,4 @@
-package io.gometro.decode;
+package io.gometro.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -13,9 +13,6 @@ public final class Addresses {
     private Addresses() {}
 
     private static final long V4_MAPPED = 0x0000_ffff_0000_0000L;
-    private static final java.util.regex.Pattern DOTTED_QUAD =
-            java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-
     /** True when (hi, lo) is an IPv4-mapped address, i.e. an IPv4 address in our form. */
     public static boolean isV4(long hi, long lo) {
         return hi == 0 && (lo >>> 32) == 0xffffL;
@@ -65,17 +62,13 @@ public final class Addresses {
     }
 
     /**
-     * Parses an IP literal (dotted-quad IPv4 or IPv6 text, no name lookup) into {hi, lo}.
-     * Short IPv4 forms such as {@code 10.1} (inet_aton's 10.0.0.1) are refused: in a
-     * whitelist they are far more likely a typo than intended.
+     * An IP literal ({@link IpLiterals#parse}: a dotted quad or IPv6 text, no name lookup) as {hi, lo}.
      *
      * @throws IllegalArgumentException when {@code text} is not an IP literal
      */
     public static long[] parse(String text) {
-        if (text.indexOf(':') < 0 && !DOTTED_QUAD.matcher(text).matches()) {
-            throw new IllegalArgumentException("not an IPv4 dotted quad or IPv6 literal: " + text);
-        }
-        InetAddress a = InetAddress.ofLiteral(text);
+        InetAddress a = IpLiterals.parse(text).orElseThrow(
+                () -> new IllegalArgumentException("not an IPv4 dotted quad or IPv6 literal: " + text));
         return new long[] {hi(a), lo(a)};
     }
 
