@@ -22,8 +22,8 @@ import java.util.TreeMap;
  * sample (value in ns, data sender and receiver). The tracker's answer is read from its public face
  * alone: its sample and discard counters, and the per-sample feed it keeps for percentiles.
  *
- * <p>One difference is allowed, and counted: the tracker remembers recent frames in a direct-mapped
- * table, so a copy whose slot another frame took is taken as new there (its documented cost: a copy
+ * <p>One difference is allowed, and counted: the tracker remembers recent frames in a bounded
+ * table, so a copy whose place later frames took is taken as new there (its documented cost: a copy
  * treated as a retransmission). The reference then takes it as new too, and the comparison goes on.
  * The reverse, the tracker ignoring a frame the rule says is not a copy, is a disagreement.
  */
