@@ -35,7 +35,7 @@ class DebInstallIT {
 
 
     Path tmp;
-    boolean hadDdAgentUser, hadDdAgentGroup, hadEtcDdAgent, hadLogDir;
+    boolean hadDdAgentUser, hadDdAgentGroup, hadEtcDdAgent, hadLogDir, hadAgent7Dir;
     String originalAgentConf;
     /** What the Agent's package ships as supervisor.conf now: removal gives its go-metro section back. */
     String agentConf;
@@ -51,6 +51,8 @@ class DebInstallIT {
         hadDdAgentGroup = Sh.run(5, "getent", "group", "dd-agent").exit() == 0;
         hadEtcDdAgent = Files.exists(Paths.get("/etc/dd-agent"));
         hadLogDir = Files.exists(LOG.getParent());
+        hadAgent7Dir = Files.exists(AGENT7_CFG.getParent());
+        assertFalse(Files.exists(AGENT7_CFG), "an Agent 7 go-metro config is here; not touching it");
         assertFalse(Files.exists(AGENT_CONF), "an Agent v5 is installed here; not touching it");
         assertNotEquals(0, Sh.run(10, "dpkg", "-s", "datadog-agent").exit(), "a datadog-agent package is installed here; not touching it");
         tmp = Files.createTempDirectory("gm-deb-it");
@@ -294,6 +296,21 @@ class DebInstallIT {
         assertTrue(Files.exists(distro), "the trigger handed go-metro to the distribution's supervisord; dpkg said:\n" + purge.out());
         assertTrue(Files.readString(distro).contains("command=/opt/go-metro/bin/go-metro"), Files.readString(distro));
         assertFalse(Files.exists(Paths.get(AGENT_CONF + ".go-metro-orig")), "no stale backup of a file that is gone");
+        assertEquals(Files.readString(CFG), Files.readString(AGENT7_CFG), "the v5 config, copied where go-metro now reads it");
+
+        // The distribution's supervisord, started as its own package starts it, runs go-metro from
+        // that entry: as dd-agent, on the copied config, capturing and reporting.
+        drain();
+        Sh.run(30, "supervisord", "-c", DISTRO_SUPERVISORD).ok("supervisord (the distribution's)");
+        try {
+            long pid = waitRunning(DISTRO_SUPERVISORD, "go-metro", 20);
+            assertEquals("dd-agent", Sh.run(5, "ps", "-o", "user=", "-p", Long.toString(pid)).out().trim());
+            assertEquals("go-metro -cfg=" + AGENT7_CFG, Sh.run(5, "ps", "-o", "args=", "-p", Long.toString(pid)).out().trim());
+            List<String> got = receive(45);
+            assertTrue(got.stream().anyMatch(d -> d.contains("system.net.tcp.rtt")), "datagrams: " + got);
+        } finally {
+            stopDistroSupervisord();
+        }
 
         Sh.Result back = Sh.run(300, "dpkg", "-i", agentDeb("1:5.32.1-it", agentConf).toString()).ok("dpkg -i (Agent back)");
         String now = Files.readString(AGENT_CONF);
@@ -330,6 +347,9 @@ class DebInstallIT {
     void restoreMachine() throws Exception {
         if (tmp == null) return;
         stopSupervisord();
+        stopDistroSupervisord();
+        Files.deleteIfExists(AGENT7_CFG);
+        if (!hadAgent7Dir) Sh.run(10, "rmdir", AGENT7_CFG.getParent().toString());
         stopTraffic();
         if (Sh.run(10, "dpkg", "-s", "go-metro").exit() == 0) Sh.run(300, "apt-get", "purge", "-y", "go-metro");
         if (Sh.run(10, "dpkg", "-s", "datadog-agent").exit() == 0) Sh.run(120, "dpkg", "--purge", "datadog-agent");
@@ -427,6 +447,40 @@ class DebInstallIT {
         }
         throw new AssertionError("go-metro not RUNNING under supervisord: " + st + "\n"
                 + Sh.run(5, "tail", "-20", tmp.resolve("supervisord.log").toString()).out());
+    }
+
+    /** Debian's supervisor package's own configuration: it includes /etc/supervisor/conf.d/*.conf. */
+    static final String DISTRO_SUPERVISORD = "/etc/supervisor/supervisord.conf";
+    static final Path AGENT7_CFG = Paths.get("/etc/datadog-agent/go-metro.yaml");
+
+    long waitRunning(String conf, String program, int seconds) throws Exception {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        String st = "";
+        while (System.nanoTime() < deadline) {
+            st = Sh.run(10, "supervisorctl", "-c", conf, "status", program).out();
+            var m = java.util.regex.Pattern.compile("RUNNING\\s+pid (\\d+)").matcher(st);
+            if (m.find()) return Long.parseLong(m.group(1));
+            Thread.sleep(500);
+        }
+        throw new AssertionError(program + " not RUNNING under " + conf + ": " + st);
+    }
+
+    void stopDistroSupervisord() {
+        if (Sh.run(10, "supervisorctl", "-c", DISTRO_SUPERVISORD, "pid").exit() != 0) return;
+        Sh.run(30, "supervisorctl", "-c", DISTRO_SUPERVISORD, "shutdown");
+        Sh.sh(30, "i=0; while supervisorctl -c " + DISTRO_SUPERVISORD + " pid >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done");
+    }
+
+    /** Throws away datagrams earlier daemons sent, so that what receive() sees is new. */
+    void drain() throws Exception {
+        byte[] buf = new byte[65536];
+        while (true) {
+            try {
+                statsd.receive(new DatagramPacket(buf, buf.length));
+            } catch (SocketTimeoutException e) {
+                return;
+            }
+        }
     }
 
     void stopSupervisord() {
