@@ -27,6 +27,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DaemonRefreshIT {
     static final double RTT_MS = 20.0;
+
+    /**
+     * This test is about which traffic is measured and how it is tagged; the accuracy of the figure is
+     * KnownRttCapturesIT's. So: nothing sooner than the bridge's delay (5% below it for the capture
+     * clock), and not half as long again (a sample spanning two round trips or a think time). SRTT
+     * weighs the last samples most, and a loaded 2-core VM once stretched the user-space bridge's last
+     * ones to an rtt.avg of 24.3 ms, so the band above is wider than below.
+     */
+    static void assertPathRtt(Gauge g) {
+        assertTrue(g.value() >= 0.95 * RTT_MS && g.value() < 1.5 * RTT_MS, "rtt.avg " + g.value() + " ms, true RTT " + RTT_MS);
+    }
     static final int FLUSH_S = 2, RESOLVE_S = 10;
     static final String NAME = "peer.lab";
     static NetLab lab;
@@ -116,7 +127,7 @@ class DaemonRefreshIT {
         for (Gauge g : avg) {
             assertEquals(NAME, g.tag("dst"), "tagged with the whitelisted name: " + g);
             assertEquals(lab.ipv4A(), g.tag("src"), g.toString());
-            assertTrue(Math.abs(g.value() - RTT_MS) < 0.1 * RTT_MS, "rtt.avg " + g.value() + " ms, true RTT " + RTT_MS);
+            assertPathRtt(g);
         }
 
         long t0 = System.nanoTime();
@@ -161,7 +172,7 @@ class DaemonRefreshIT {
             List<Gauge> avg = awaitAvgGauges(sinkOut, "an rtt.avg gauge from the new address");
             for (Gauge g : avg) {
                 assertEquals(a4, g.tag("src"), g.toString());
-                assertTrue(Math.abs(g.value() - RTT_MS) < 0.1 * RTT_MS, "rtt.avg " + g.value() + " ms, true RTT " + RTT_MS);
+                assertPathRtt(g);
             }
             log.lines().filter(l -> l.contains("addresses on it")).forEach(System.out::println);
             System.out.printf("rtt.avg from %s after the lookup: %s ms (true %.1f)%n", a4,
