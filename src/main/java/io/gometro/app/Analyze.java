@@ -2,10 +2,10 @@ package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
 import io.gometro.capture.PacketSource;
-import io.gometro.net.Addresses;
 import io.gometro.flow.FlowTracker;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;
+import io.gometro.net.Addresses;
 import io.gometro.report.AnalysisReport;
 
 import java.io.PrintStream;

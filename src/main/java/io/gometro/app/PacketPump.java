@@ -8,10 +8,11 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The hot path of one capture thread: raw bytes in, decoded in place, handed to the
- * thread's tracker. Counts the packets, and those it could not read; allocates nothing, logs nothing. Every
- * {@link #BATCH} packets, and as soon as the tracker has a flush due, it hands control back
- * to its runner (the capture loop returns YIELD), so that the runner's clock, flushes and
- * filter swaps happen between packets, never inside this callback.
+ * thread's tracker. Counts the packets, and those it could not read; allocates nothing,
+ * logs nothing. Every {@link #BATCH} packets, and as soon as the tracker has a flush due,
+ * it hands control back to its runner (the capture loop returns YIELD), so that the
+ * runner's clock, flushes and filter swaps happen between packets, never inside this
+ * callback.
  */
 final class PacketPump implements PacketHandler {
     /** Packets between returns to the runner: about 1 ms at 1 M packets/s. */

@@ -1,17 +1,17 @@
 package io.gometro.app;
 
 import io.gometro.capture.CaptureException;
-import io.gometro.capture.PacketSource;
 import io.gometro.capture.FilterBuilder;
+import io.gometro.capture.PacketSource;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
-import io.gometro.net.Addresses;
 import io.gometro.flow.Flow;
 import io.gometro.flow.FlowListener;
 import io.gometro.flow.FlowTracker;
 import io.gometro.flow.IntervalSamples;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;
+import io.gometro.net.Addresses;
 import io.gometro.report.CaptureCounters;
 import io.gometro.report.StatsdReporter;
 import io.gometro.report.StatsdSink;

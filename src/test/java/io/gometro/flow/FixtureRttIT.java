@@ -1,7 +1,7 @@
 package io.gometro.flow;
 
-import io.gometro.net.Addresses;
 import io.gometro.decode.PacketView;
+import io.gometro.net.Addresses;
 import io.gometro.testutil.Captures;
 import io.gometro.testutil.PcapFile;
 import org.junit.jupiter.api.Test;

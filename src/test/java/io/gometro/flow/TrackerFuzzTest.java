@@ -1,9 +1,9 @@
 package io.gometro.flow;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.gometro.net.Addresses;
 import io.gometro.decode.LinkType;
 import io.gometro.decode.PacketView;
+import io.gometro.net.Addresses;
 import io.gometro.oracle.Agreement;
 import io.gometro.testutil.Packets;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package io.gometro.oracle;
 
-import io.gometro.net.Addresses;
 import io.gometro.decode.PacketView;
 import io.gometro.flow.FlowListener;
 import io.gometro.flow.FlowTracker;
 import io.gometro.flow.IntervalSamples;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;
+import io.gometro.net.Addresses;
 import io.gometro.testutil.PcapFile;
 
 import java.lang.foreign.MemorySegment;

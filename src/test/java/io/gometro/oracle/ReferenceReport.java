@@ -1,9 +1,9 @@
 package io.gometro.oracle;
 
-import io.gometro.net.Addresses;
 import io.gometro.decode.PacketView;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;
+import io.gometro.net.Addresses;
 import io.gometro.testutil.PcapFile;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.gometro.oracle;
 
-import io.gometro.net.Addresses;
 import io.gometro.flow.LocalPolicy;
+import io.gometro.net.Addresses;
 import io.gometro.testutil.PcapFile;
 import org.junit.jupiter.api.Test;
 

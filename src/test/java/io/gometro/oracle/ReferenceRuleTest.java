@@ -1,10 +1,10 @@
 package io.gometro.oracle;
 
-import io.gometro.net.Addresses;
 import io.gometro.decode.LinkType;
 import io.gometro.decode.PacketView;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;
+import io.gometro.net.Addresses;
 import io.gometro.testutil.Captures;
 import io.gometro.testutil.Packets;
 import io.gometro.testutil.PcapFile;
