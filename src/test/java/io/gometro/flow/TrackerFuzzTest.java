@@ -8,10 +8,16 @@ import io.gometro.oracle.Agreement;
 import io.gometro.testutil.Packets;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,14 +140,14 @@ class TrackerFuzzTest {
      * what was sent, which is why the fuzzer starts from the seeds.)
      */
     @Test
-    void mutatedSeedsReachEveryOutcome() throws java.io.IOException {
-        java.util.List<byte[]> seeds = new java.util.ArrayList<>();
-        try (var files = java.nio.file.Files.list(java.nio.file.Path.of(
+    void mutatedSeedsReachEveryOutcome() throws IOException {
+        List<byte[]> seeds = new ArrayList<>();
+        try (var files = Files.list(Path.of(
                 "src/test/resources/io/gometro/flow/TrackerFuzzTestInputs/tracker"))) {
-            for (java.nio.file.Path f : files.sorted().toList()) seeds.add(java.nio.file.Files.readAllBytes(f));
+            for (Path f : files.sorted().toList()) seeds.add(Files.readAllBytes(f));
         }
         assertTrue(seeds.size() >= 5, "seeds: " + seeds.size());
-        java.util.Random r = new java.util.Random(20261202);
+        Random r = new Random(20261202);
         long samples = 0, discarded = 0, copies = 0, packets = 0;
         for (int i = 0; i < 2000; i++) {
             byte[] seed = seeds.get(r.nextInt(seeds.size()));

@@ -42,11 +42,8 @@ public final class ReferenceReport {
         PacketView v = new PacketView();
         for (PcapFile.Record r : file.records()) {
             if (v.decode(MemorySegment.ofArray(r.data()), 0, r.caplen(), file.linkType()) != PacketView.OK) continue;
-            long t = rule.unstep(r.tsNanos());
-            rule.advance(t);
-            if (rule.isCopy(v, t)) continue;
-            ReferenceTracker.Outcome o = rule.onPacket(v, t);
-            if (o.kind() != ReferenceTracker.Kind.SAMPLE) continue;
+            ReferenceTracker.Outcome o = rule.offer(v, r.tsNanos());
+            if (o == null || o.kind() != ReferenceTracker.Kind.SAMPLE) continue;
             byPair.computeIfAbsent(Addresses.toString(o.srcHi(), o.srcLo()) + " " + Addresses.toString(o.dstHi(), o.dstLo()),
                     k -> new ArrayList<>()).add(o.rttNanos());
         }

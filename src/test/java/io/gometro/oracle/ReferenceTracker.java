@@ -158,6 +158,17 @@ public final class ReferenceTracker {
         this.local = local;
     }
 
+    /**
+     * One decoded packet captured at {@code ts}, through every rule in order: its outcome, or null
+     * when it is a copy. ({@link Agreement} takes the steps one by one, to set the copy rule beside
+     * the tracker's table.)
+     */
+    public Outcome offer(PacketView p, long ts) {
+        long t = unstep(ts);
+        advance(t);
+        return isCopy(p, t) ? null : onPacket(p, t);
+    }
+
     /** Rule 1: packet time with the clock's steps taken out. Call once per packet, first. */
     public long unstep(long ts) {
         long t = ts + shift;

@@ -303,7 +303,7 @@ class DebInstallIT {
         drain();
         Sh.run(30, "supervisord", "-c", DISTRO_SUPERVISORD).ok("supervisord (the distribution's)");
         try {
-            long pid = waitRunning(DISTRO_SUPERVISORD, "go-metro", 20);
+            long pid = waitRunning(DISTRO_SUPERVISORD, "go-metro", Paths.get("/var/log/supervisor/supervisord.log"), 20);
             assertEquals("dd-agent", Sh.run(5, "ps", "-o", "user=", "-p", Long.toString(pid)).out().trim());
             assertEquals("go-metro -cfg=" + AGENT7_CFG, Sh.run(5, "ps", "-o", "args=", "-p", Long.toString(pid)).out().trim());
             List<String> got = receive(45);
@@ -437,23 +437,15 @@ class DebInstallIT {
     }
 
     long waitRunning(int seconds) throws Exception {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        String st = "";
-        while (System.nanoTime() < deadline) {
-            st = Sh.run(10, "supervisorctl", "-c", AGENT_CONF.toString(), "status", "datadog-agent:go-metro").out();
-            var m = java.util.regex.Pattern.compile("RUNNING\\s+pid (\\d+)").matcher(st);
-            if (m.find()) return Long.parseLong(m.group(1));
-            Thread.sleep(500);
-        }
-        throw new AssertionError("go-metro not RUNNING under supervisord: " + st + "\n"
-                + Sh.run(5, "tail", "-20", tmp.resolve("supervisord.log").toString()).out());
+        return waitRunning(AGENT_CONF.toString(), "datadog-agent:go-metro", tmp.resolve("supervisord.log"), seconds);
     }
 
     /** Debian's supervisor package's own configuration: it includes /etc/supervisor/conf.d/*.conf. */
     static final String DISTRO_SUPERVISORD = "/etc/supervisor/supervisord.conf";
     static final Path AGENT7_CFG = Paths.get("/etc/datadog-agent/go-metro.yaml");
 
-    long waitRunning(String conf, String program, int seconds) throws Exception {
+    /** The pid of {@code program} once the supervisord of {@code conf} has it RUNNING; its {@code log} on failure. */
+    long waitRunning(String conf, String program, Path log, int seconds) throws Exception {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         String st = "";
         while (System.nanoTime() < deadline) {
@@ -462,7 +454,8 @@ class DebInstallIT {
             if (m.find()) return Long.parseLong(m.group(1));
             Thread.sleep(500);
         }
-        throw new AssertionError(program + " not RUNNING under " + conf + ": " + st);
+        throw new AssertionError(program + " not RUNNING under " + conf + ": " + st + "\n"
+                + Sh.run(5, "tail", "-20", log.toString()).out());
     }
 
     void stopDistroSupervisord() {
