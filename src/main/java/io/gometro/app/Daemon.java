@@ -3,6 +3,7 @@ package io.gometro.app;
 import io.gometro.capture.CaptureException;
 import io.gometro.capture.InterfaceAddresses;
 import io.gometro.config.ConfigException;
+import io.gometro.config.ConfigKey;
 import io.gometro.config.ConfigLoader;
 import io.gometro.config.ConfigMissingException;
 import io.gometro.config.DogStatsdAddress;
@@ -85,8 +86,8 @@ final class Daemon {
         }
         if (cfg.maxFlows() != loaded.maxFlows()) {
             LOG.info("max_flows is not set: {} connections per instance fit {} instances' flow tables in the {} MB heap "
-                    + "(set init_config.max_flows to choose)", cfg.maxFlows(), cfg.instances().size(),
-                    Runtime.getRuntime().maxMemory() >> 20);
+                    + "(set {} to choose)", cfg.maxFlows(), cfg.instances().size(),
+                    Runtime.getRuntime().maxMemory() >> 20, ConfigKey.MAX_FLOWS.path());
         }
 
         if (cfg.instances().stream().anyMatch(i -> !i.isFile())) {

@@ -1,5 +1,6 @@
 package io.gometro.app;
 
+import io.gometro.config.ConfigKey;
 import io.gometro.flow.IntervalSamples;
 import io.gometro.config.ConfigException;
 import io.gometro.config.GoMetroConfig;
@@ -36,7 +37,7 @@ final class HeapBudget {
         if (cfg.maxFlowsSet()) {
             long needMb = (RESERVE_BYTES + (long) instances * cfg.maxFlows() * BYTES_PER_CONNECTION + mb - 1) / mb;
             long suggestMb = Math.max(64, (needMb + 15) / 16 * 16);
-            throw new ConfigException(cfg.file(), "init_config.max_flows",
+            throw new ConfigException(cfg.file(), ConfigKey.MAX_FLOWS.path(),
                     instances + " instance(s) of " + cfg.maxFlows() + " connections need ~" + needMb
                             + " MB of heap (" + BYTES_PER_CONNECTION + " bytes each, plus "
                             + RESERVE_BYTES / mb + " MB), more than the " + heapBytes / mb + " MB go-metro runs with",

@@ -1,6 +1,7 @@
 package io.gometro.app;
 
 import io.gometro.config.ConfigException;
+import io.gometro.config.ConfigKey;
 import io.gometro.config.ConfigLoader;
 import io.gometro.config.GoMetroConfig;
 import io.gometro.report.StatusBoard;
@@ -103,13 +104,13 @@ final class StatusCommand {
         Path cfg = flags.cfgGiven() ? flags.cfg()
                 : Files.exists(Path.of(Flags.AGENT7_CFG)) ? Path.of(Flags.AGENT7_CFG)
                 : Files.exists(Path.of(Flags.DEFAULT_CFG)) ? Path.of(Flags.DEFAULT_CFG) : null;
-        if (cfg == null) return GoMetroConfig.DEFAULT_STATUS_FILE;
+        if (cfg == null) return ConfigKey.STATUS_FILE.defaultPath();
         try {
             return ConfigLoader.load(cfg).statusFile();
         } catch (ConfigException e) {
             err.println("go-metro: " + e.getMessage() + "; reading the default status file "
-                    + GoMetroConfig.DEFAULT_STATUS_FILE);
-            return GoMetroConfig.DEFAULT_STATUS_FILE;
+                    + ConfigKey.STATUS_FILE.defaultPath());
+            return ConfigKey.STATUS_FILE.defaultPath();
         }
     }
 

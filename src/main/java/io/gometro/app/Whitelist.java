@@ -1,6 +1,7 @@
 package io.gometro.app;
 
 import io.gometro.config.ConfigException;
+import io.gometro.config.ConfigKey;
 import io.gometro.config.InstanceConfig;
 import io.gometro.net.Addresses;
 import org.apache.logging.log4j.LogManager;
@@ -124,7 +125,7 @@ public final class Whitelist {
             try {
                 addrs = await(e.getValue(), deadline);
             } catch (Exception ex) {
-                warn(warnings, log, configFile + ": " + where + ".hosts: " + e.getKey() + " did not resolve ("
+                warn(warnings, log, configFile + ": " + where + "." + ConfigKey.HOSTS.key() + ": " + e.getKey() + " did not resolve ("
                         + reason(ex, timeout) + "); skipped");
                 continue;
             }
@@ -140,7 +141,7 @@ public final class Whitelist {
             try {
                 name = await(reverse.get(a), deadline);
             } catch (Exception ex) {
-                if (log) LOG.info("{}: {}.ips: no name for {} ({}); tagging with the address", configFile, where,
+                if (log) LOG.info("{}: {}.{}: no name for {} ({}); tagging with the address", configFile, where, ConfigKey.IPS.key(),
                         a.getHostAddress(), reason(ex, timeout));
             }
             // The fallback is the RFC 5952 text the src: tag uses (getHostAddress writes fd00:1:0:0:0:0:0:2).

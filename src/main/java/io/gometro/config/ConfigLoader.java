@@ -40,7 +40,8 @@ import java.util.Set;
  * Reads and validates {@code go-metro.yaml}. The file is read with hard limits first (size,
  * aliases, nesting, duplicate keys) and then every key is checked; the first problem is thrown as
  * a one-line {@link ConfigException} naming file, key path and fix. Unknown keys are not errors:
- * they become {@link GoMetroConfig#warnings()}.
+ * they become {@link GoMetroConfig#warnings()}. Which keys exist, their defaults and their ranges
+ * come from {@link ConfigKey}.
  *
  * <p>Usage: {@code GoMetroConfig c = ConfigLoader.load(Path.of(flags.cfg()));}
  */
@@ -50,13 +51,6 @@ public final class ConfigLoader {
     static final int MAX_ALIASES = 50;
     static final int MAX_NESTING = 20;
 
-    private static final long MAX_TTL_SECONDS = 365L * 24 * 3600;
-    private static final List<String> TOP_KEYS = List.of("init_config", "instances", "config");
-    private static final List<String> INIT_KEYS = List.of("snaplen", "idle_ttl", "exp_ttl", "expired_ttl",
-            "statsd_ip", "statsd_port", "log_to_file", "log_level", "flush_interval", "max_flows",
-            "max_pending", "buffer_size", "read_timeout_ms", "resolve_interval", "status_file", "percentiles");
-    private static final List<String> INSTANCE_KEYS = List.of("interface", "pcap", "tags", "ips", "hosts",
-            "sample", "sample_duration", "sample_interval");
 
     private final Path file;
     private final List<String> warnings = new ArrayList<>();
@@ -158,7 +152,7 @@ public final class ConfigLoader {
         if (!(root instanceof Map<?, ?> top))
             throw err(null, "the top level is " + describe(root) + ", not a mapping",
                     "start the file with keys init_config: and instances: (see go-metro.yaml.example)");
-        unknownKeys("", top, TOP_KEYS);
+        unknownKeys("", top, ConfigKey.Section.TOP);
 
         Map<?, ?> init = Map.of();
         Object initV = top.get("init_config");
@@ -166,66 +160,62 @@ public final class ConfigLoader {
         else if (initV != null)
             throw err("init_config", "expected a mapping, found " + describe(initV),
                     "write init_config: followed by indented key: value lines, or leave it empty");
-        unknownKeys("init_config.", init, INIT_KEYS);
+        unknownKeys("init_config.", init, ConfigKey.Section.INIT);
 
-        int snaplen = (int) integer(init, "init_config.", "snaplen", GoMetroConfig.DEFAULT_SNAPLEN,
-                GoMetroConfig.MIN_SNAPLEN, GoMetroConfig.MAX_SNAPLEN,
-                "use 104..65535 (104 holds the largest IP + TCP headers); the default is 512");
-        Duration idle = seconds(init, "init_config.", "idle_ttl", GoMetroConfig.DEFAULT_IDLE_TTL, MAX_TTL_SECONDS);
+        String pre = ConfigKey.Section.INIT.prefix();
+        int snaplen = (int) integer(init, pre, ConfigKey.SNAPLEN);
+        Duration idle = seconds(init, pre, ConfigKey.IDLE_TTL);
         Duration exp = expTtl(init);
         String statsdHost = statsdHost(init);
-        int statsdPort = (int) integer(init, "init_config.", "statsd_port", GoMetroConfig.DEFAULT_STATSD_PORT,
-                1, 65535, "use the UDP port DogStatsD listens on (1..65535), default 8125");
-        boolean logToFile = bool(init, "init_config.", "log_to_file", true);
+        int statsdPort = (int) integer(init, pre, ConfigKey.STATSD_PORT);
+        boolean logToFile = bool(init, pre, ConfigKey.LOG_TO_FILE);
         LogLevel level = logLevel(init);
-        Duration flush = seconds(init, "init_config.", "flush_interval", GoMetroConfig.DEFAULT_FLUSH_INTERVAL, 3600);
-        int maxFlows = (int) integer(init, "init_config.", "max_flows", GoMetroConfig.DEFAULT_MAX_FLOWS,
-                1, 10_000_000, "use 1..10000000, default 100000");
-        int maxPending = (int) integer(init, "init_config.", "max_pending", GoMetroConfig.DEFAULT_MAX_PENDING,
-                1, 65536, "use 1..65536, default 1024");
-        int bufferSize = (int) integer(init, "init_config.", "buffer_size", GoMetroConfig.DEFAULT_BUFFER_SIZE,
-                65536, 1 << 30, "use 65536..1073741824 bytes, default 8388608 (8 MiB)");
-        int readTimeout = (int) integer(init, "init_config.", "read_timeout_ms", GoMetroConfig.DEFAULT_READ_TIMEOUT_MS,
-                1, 10_000, "use 1..10000 ms, default 100");
+        Duration flush = seconds(init, pre, ConfigKey.FLUSH_INTERVAL);
+        int maxFlows = (int) integer(init, pre, ConfigKey.MAX_FLOWS);
+        int maxPending = (int) integer(init, pre, ConfigKey.MAX_PENDING);
+        int bufferSize = (int) integer(init, pre, ConfigKey.BUFFER_SIZE);
+        int readTimeout = (int) integer(init, pre, ConfigKey.READ_TIMEOUT_MS);
         Duration resolve = resolveInterval(init);
         Path statusFile = statusFile(init);
-        boolean percentiles = bool(init, "init_config.", "percentiles", false);
+        boolean percentiles = bool(init, pre, ConfigKey.PERCENTILES);
 
         List<InstanceConfig> instances = instances(top);
-        boolean statsdSet = init.get("statsd_ip") != null || init.get("statsd_port") != null;
+        boolean statsdSet = has(init, ConfigKey.STATSD_IP) || has(init, ConfigKey.STATSD_PORT);
         return new GoMetroConfig(file, snaplen, idle, exp, statsdHost, statsdPort, statsdSet, logToFile, level, flush,
-                maxFlows, init.get("max_flows") != null, maxPending, bufferSize, readTimeout, resolve, statusFile,
+                maxFlows, has(init, ConfigKey.MAX_FLOWS), maxPending, bufferSize, readTimeout, resolve, statusFile,
                 percentiles, instances, warnings);
     }
 
     private Duration expTtl(Map<?, ?> init) throws ConfigException {
-        Duration exp = seconds(init, "init_config.", "exp_ttl", GoMetroConfig.DEFAULT_EXP_TTL, MAX_TTL_SECONDS);
-        if (init.get("expired_ttl") == null) return exp;
-        Duration legacy = seconds(init, "init_config.", "expired_ttl", GoMetroConfig.DEFAULT_EXP_TTL, MAX_TTL_SECONDS);
-        if (init.get("exp_ttl") != null && !legacy.equals(exp))
-            throw err("init_config.expired_ttl", "conflicts with exp_ttl (" + legacy.toSeconds() + " vs "
+        String pre = ConfigKey.Section.INIT.prefix();
+        Duration exp = seconds(init, pre, ConfigKey.EXP_TTL);
+        if (!has(init, ConfigKey.EXPIRED_TTL)) return exp;
+        // go-metro's code read expired_ttl while its example file wrote exp_ttl: both are go-metro's.
+        Duration spelt = seconds(init, pre, ConfigKey.EXPIRED_TTL);
+        if (has(init, ConfigKey.EXP_TTL) && !spelt.equals(exp))
+            throw err(ConfigKey.EXPIRED_TTL.path(), "conflicts with exp_ttl (" + spelt.toSeconds() + " vs "
                     + exp.toSeconds() + " s); both name the same setting", "keep only exp_ttl");
-        return legacy;
+        return spelt;
     }
 
     /** 0 turns re-resolution off; otherwise at least 10 s, so that a typo cannot hammer the name server. */
     private Duration resolveInterval(Map<?, ?> init) throws ConfigException {
-        long s = integer(init, "init_config.", "resolve_interval", GoMetroConfig.DEFAULT_RESOLVE_INTERVAL.toSeconds(),
-                0, 86_400, "use 0 (look names up only at start) or 10..86400 seconds; the default is "
-                        + GoMetroConfig.DEFAULT_RESOLVE_INTERVAL.toSeconds());
-        if (s > 0 && s < 10)
-            throw err("init_config.resolve_interval", s + " s is too often to look names up",
-                    "use 0 (only at start) or 10..86400 seconds; the default is "
-                            + GoMetroConfig.DEFAULT_RESOLVE_INTERVAL.toSeconds());
+        ConfigKey k = ConfigKey.RESOLVE_INTERVAL;
+        long s = integer(init, ConfigKey.Section.INIT.prefix(), k);
+        if (s > 0 && s < ConfigKey.Limits.MIN_RESOLVE_SECONDS)
+            throw err(k.path(), s + " s is too often to look names up",
+                    "use 0 (only at start) or " + ConfigKey.Limits.MIN_RESOLVE_SECONDS + ".." + k.max()
+                            + " seconds; the default is " + k.defaultText());
         return Duration.ofSeconds(s);
     }
 
     private Path statusFile(Map<?, ?> init) throws ConfigException {
-        String key = "init_config.status_file";
-        Object v = init.get("status_file");
-        if (v == null) return GoMetroConfig.DEFAULT_STATUS_FILE;
+        ConfigKey k = ConfigKey.STATUS_FILE;
+        String key = k.path();
+        Object v = init.get(k.key());
+        if (v == null) return k.defaultPath();
         String fix = "write an absolute path in a directory the dd-agent user may write, e.g. status_file: "
-                + GoMetroConfig.DEFAULT_STATUS_FILE;
+                + k.defaultText();
         if (!(v instanceof String s) || s.isBlank()) throw err(key, "expected a file path, found " + describe(v), fix);
         try {
             Path p = Path.of(s.strip());
@@ -237,9 +227,10 @@ public final class ConfigLoader {
     }
 
     private String statsdHost(Map<?, ?> init) throws ConfigException {
-        String key = "init_config.statsd_ip";
-        Object v = init.get("statsd_ip");
-        if (v == null) return GoMetroConfig.DEFAULT_STATSD_HOST;
+        ConfigKey k = ConfigKey.STATSD_IP;
+        String key = k.path();
+        Object v = init.get(k.key());
+        if (v == null) return k.defaultText();
         if (!(v instanceof String s))
             throw err(key, "expected an IP address or host name, found " + describe(v), "write e.g. statsd_ip: 127.0.0.1");
         String t = s.strip();
@@ -249,9 +240,10 @@ public final class ConfigLoader {
     }
 
     private LogLevel logLevel(Map<?, ?> init) throws ConfigException {
-        String key = "init_config.log_level";
-        Object v = init.get("log_level");
-        if (v == null) return GoMetroConfig.DEFAULT_LOG_LEVEL;
+        ConfigKey k = ConfigKey.LOG_LEVEL;
+        String key = k.path();
+        Object v = init.get(k.key());
+        if (v == null) return k.defaultLevel();
         if (!(v instanceof String s))
             throw err(key, "expected a level name, found " + describe(v), "use one of " + LogLevel.SPELLINGS);
         return LogLevel.parse(s).orElseThrow(() -> err(key, quote(s) + " is not a log level",
@@ -261,13 +253,13 @@ public final class ConfigLoader {
     private List<InstanceConfig> instances(Map<?, ?> top) throws ConfigException {
         Object v = top.get("instances");
         String name = "instances";
+        // go-metro's code reads config:, the Agent's convention (and go-metro's README) instances:.
         if (top.get("config") != null) {
             if (v != null)
-                throw err("config", "both instances: and go-metro's legacy config: are present",
-                        "move the config: entries under instances:");
+                throw err("config", "both instances: and config: are present; they name the same list",
+                        "move the config: entries under instances: and remove config:");
             v = top.get("config");
             name = "config";
-            warnings.add(ConfigException.format(file, "config", "legacy name for instances:", "rename it to instances:"));
         }
         String example = "e.g. instances: [{interface: eth0, ips: [192.0.2.10]}]";
         if (v == null) throw err(name, "missing", "add at least one instance, " + example);
@@ -302,7 +294,7 @@ public final class ConfigLoader {
         if (!(v instanceof Map<?, ?> m))
             throw err(p, "expected a mapping with interface:, found " + describe(v),
                     "write each instance as '- interface: eth0' with its keys indented below");
-        unknownKeys(p + ".", m, INSTANCE_KEYS);
+        unknownKeys(p + ".", m, ConfigKey.Section.INSTANCE);
         String pre = p + ".";
 
         Object iv = m.get("interface");
@@ -370,9 +362,9 @@ public final class ConfigLoader {
             if (!hosts.contains(h)) hosts.add(h);
         }
 
-        boolean sample = bool(m, pre, "sample", false);
-        Duration dur = seconds(m, pre, "sample_duration", InstanceConfig.DEFAULT_SAMPLE_DURATION, 86_400);
-        Duration intv = seconds(m, pre, "sample_interval", InstanceConfig.DEFAULT_SAMPLE_INTERVAL, 86_400);
+        boolean sample = bool(m, pre, ConfigKey.SAMPLE);
+        Duration dur = seconds(m, pre, ConfigKey.SAMPLE_DURATION);
+        Duration intv = seconds(m, pre, ConfigKey.SAMPLE_INTERVAL);
         if (sample) {
             if (dur.compareTo(intv) >= 0)
                 throw err(pre + "sample_duration", "sample_duration (" + dur.toSeconds()
@@ -408,34 +400,47 @@ public final class ConfigLoader {
         return out;
     }
 
-    private long integer(Map<?, ?> m, String pre, String key, long dflt, long min, long max, String fix)
-            throws ConfigException {
-        Object v = m.get(key);
-        if (v == null) return dflt;
-        String path = pre + key;
+    private static boolean has(Map<?, ?> m, ConfigKey k) { return m.get(k.key()) != null; }
+
+    /** A whole number within the key's range; absent, the key's default. */
+    private long integer(Map<?, ?> m, String pre, ConfigKey k) throws ConfigException {
+        Object v = m.get(k.key());
+        if (v == null) return k.defaultLong();
+        String path = pre + k.key();
         long n;
         if (v instanceof Integer || v instanceof Long) n = ((Number) v).longValue();
         else if (v instanceof BigInteger b) n = b.bitLength() < 63 ? b.longValue() : (b.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE);
-        else throw err(path, "expected a whole number, found " + describe(v), "write e.g. " + key + ": " + dflt + " (no quotes, no unit)");
-        if (n < min || n > max)
-            throw err(path, (v instanceof BigInteger b ? b.toString() : Long.toString(n)) + " is out of range " + min + ".." + max, fix);
+        else throw err(path, "expected a whole number, found " + describe(v),
+                    "write e.g. " + k.key() + ": " + k.defaultText() + " (no quotes, no unit)");
+        if (n < k.min() || n > k.max())
+            throw err(path, (v instanceof BigInteger b ? b.toString() : Long.toString(n)) + " is out of range "
+                    + k.min() + ".." + k.max(), rangeFix(k));
         return n;
     }
 
-    private Duration seconds(Map<?, ?> m, String pre, String key, Duration dflt, long max) throws ConfigException {
-        long s = integer(m, pre, key, dflt.toSeconds(), 1, max,
-                "use a positive number of seconds (1.." + max + "); the default is " + dflt.toSeconds());
-        return Duration.ofSeconds(s);
+    private static String rangeFix(ConfigKey k) {
+        if (k == ConfigKey.RESOLVE_INTERVAL)
+            return "use 0 (look names up only at start) or " + ConfigKey.Limits.MIN_RESOLVE_SECONDS + ".." + k.max()
+                    + " seconds; the default is " + k.defaultText();
+        if (k.kind() == ConfigKey.Kind.SECONDS)
+            return "use a positive number of seconds (" + k.min() + ".." + k.max() + "); the default is " + k.defaultText();
+        return "use " + k.min() + ".." + k.max() + " (" + k.doc() + "); the default is " + k.defaultText();
     }
 
-    private boolean bool(Map<?, ?> m, String pre, String key, boolean dflt) throws ConfigException {
-        Object v = m.get(key);
-        if (v == null) return dflt;
+    private Duration seconds(Map<?, ?> m, String pre, ConfigKey k) throws ConfigException {
+        return Duration.ofSeconds(integer(m, pre, k));
+    }
+
+    private boolean bool(Map<?, ?> m, String pre, ConfigKey k) throws ConfigException {
+        Object v = m.get(k.key());
+        if (v == null) return k.defaultBoolean();
         if (v instanceof Boolean b) return b;
+        String key = k.key();
         throw err(pre + key, "expected true or false, found " + describe(v), "write " + key + ": true or " + key + ": false (no quotes)");
     }
 
-    private void unknownKeys(String pre, Map<?, ?> m, List<String> known) {
+    private void unknownKeys(String pre, Map<?, ?> m, ConfigKey.Section section) {
+        List<String> known = ConfigKey.in(section).stream().map(ConfigKey::key).toList();
         for (Object k : m.keySet()) {
             String ks = String.valueOf(k);
             if (known.contains(ks)) continue;

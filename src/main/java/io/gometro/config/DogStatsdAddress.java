@@ -28,6 +28,9 @@ public record DogStatsdAddress(String host, int port, Path socket, String origin
     public static final String ENVIRONMENT_FILES = "/etc/datadog-agent/environment or /etc/default/go-metro "
             + "(/etc/sysconfig/go-metro on RPM hosts)";
 
+    /** The origin of an address written in the file, as the start-up line names it. */
+    public static final String FROM_FILE = ConfigKey.STATSD_IP.path() + "/" + ConfigKey.STATSD_PORT.key();
+
     public static DogStatsdAddress udp(String host, int port, String origin) {
         return new DogStatsdAddress(host, port, null, origin);
     }
@@ -52,19 +55,19 @@ public record DogStatsdAddress(String host, int port, Path socket, String origin
      * @throws ConfigException naming the variable, when one is set to something unusable
      */
     public static DogStatsdAddress choose(GoMetroConfig cfg, Map<String, String> env) throws ConfigException {
-        if (cfg.statsdSet()) return udp(cfg.statsdHost(), cfg.statsdPort(), "init_config.statsd_ip/statsd_port");
+        if (cfg.statsdSet()) return udp(cfg.statsdHost(), cfg.statsdPort(), FROM_FILE);
         String url = value(env, "DD_DOGSTATSD_URL");
         if (url != null) return parseUrl(cfg.file(), url);
         String host = value(env, "DD_AGENT_HOST");
         String port = value(env, "DD_DOGSTATSD_PORT");
         if (host == null && port == null) {
-            return udp(GoMetroConfig.DEFAULT_STATSD_HOST, GoMetroConfig.DEFAULT_STATSD_PORT, "default");
+            return udp(ConfigKey.STATSD_IP.defaultText(), ConfigKey.STATSD_PORT.defaultInt(), "default");
         }
         if (host != null && IpLiterals.parse(host).isEmpty() && !IpLiterals.isHostName(host)) {
             throw envError(cfg.file(), "DD_AGENT_HOST", host, "is neither an IP address nor a host name",
                     "set it to the agent's address, e.g. DD_AGENT_HOST=127.0.0.1");
         }
-        int p = GoMetroConfig.DEFAULT_STATSD_PORT;
+        int p = ConfigKey.STATSD_PORT.defaultInt();
         if (port != null) {
             p = portNumber(port);
             if (p < 0) {
@@ -72,7 +75,7 @@ public record DogStatsdAddress(String host, int port, Path socket, String origin
                         "set it to DogStatsD's UDP port, e.g. DD_DOGSTATSD_PORT=8125");
             }
         }
-        return udp(host != null ? host : GoMetroConfig.DEFAULT_STATSD_HOST, p,
+        return udp(host != null ? host : ConfigKey.STATSD_IP.defaultText(), p,
                 host != null && port != null ? "DD_AGENT_HOST/DD_DOGSTATSD_PORT"
                         : host != null ? "DD_AGENT_HOST" : "DD_DOGSTATSD_PORT");
     }
@@ -124,6 +127,6 @@ public record DogStatsdAddress(String host, int port, Path socket, String origin
 
     private static ConfigException envError(Path file, String var, String value, String problem, String fix) {
         return new ConfigException(file, "environment " + var, "\"" + value + "\" " + problem,
-                fix + " where it is set (" + ENVIRONMENT_FILES + "), or set init_config.statsd_ip and statsd_port");
+                fix + " where it is set (" + ENVIRONMENT_FILES + "), or set " + ConfigKey.STATSD_IP.path() + " and " + ConfigKey.STATSD_PORT.key());
     }
 }

@@ -7,9 +7,7 @@ import java.util.List;
 /**
  * The whole validated configuration file, immutable. Built only by {@link ConfigLoader#load(Path)}.
  *
- * <p>go-metro keys ({@code init_config}): snaplen, idle_ttl, exp_ttl (or expired_ttl), statsd_ip,
- * statsd_port, log_to_file, log_level. Ours: flush_interval, max_flows, max_pending, buffer_size,
- * read_timeout_ms, resolve_interval, status_file, percentiles.
+ * <p>The keys, their defaults and their ranges are listed once, in {@link ConfigKey}.
  *
  * @param file          the file it came from (for messages)
  * @param snaplen       bytes captured per packet, 104..65535
@@ -41,35 +39,6 @@ public record GoMetroConfig(Path file, int snaplen, Duration idleTtl, Duration e
                             Duration flushInterval, int maxFlows, boolean maxFlowsSet, int maxPending, int bufferSize,
                             int readTimeoutMs, Duration resolveInterval, Path statusFile, boolean percentiles,
                             List<InstanceConfig> instances, List<String> warnings) {
-    public static final int DEFAULT_SNAPLEN = 512;
-    public static final int MIN_SNAPLEN = 104;
-    public static final int MAX_SNAPLEN = 65535;
-    public static final Duration DEFAULT_IDLE_TTL = Duration.ofSeconds(300);
-    public static final Duration DEFAULT_EXP_TTL = Duration.ofSeconds(60);
-    public static final String DEFAULT_STATSD_HOST = "127.0.0.1";
-    public static final int DEFAULT_STATSD_PORT = 8125;
-    public static final LogLevel DEFAULT_LOG_LEVEL = LogLevel.INFO;
-    public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(30);
-    public static final int DEFAULT_MAX_FLOWS = 100_000;
-    public static final int DEFAULT_MAX_PENDING = 1024;
-    /**
-     * 8 MiB: the kernel ring is resident, so this is RSS. Before the daemon warmed its hot path up
-     * (Warmup), 4 MiB dropped packets at the start of a burst at ~900 k packets/s (tcpreplay
-     * --topspeed on the bench's veth, 2 cores shared with the sender). With the warm-up, at
-     * 840-920 k packets/s: 8 MiB and 4 MiB dropped nothing (4 MiB: 3 of 3 runs), 2 MiB dropped in
-     * 1 run of 3, 1 MiB dropped. 8 MiB keeps twice the margin for bursts on a busier host; the
-     * README tells operators that 4 MiB saves 4 MB.
-     */
-    public static final int DEFAULT_BUFFER_SIZE = 8 << 20;
-    public static final int DEFAULT_READ_TIMEOUT_MS = 100;
-    /** Five minutes: names behind load balancers and CDNs change their addresses within hours. */
-    public static final Duration DEFAULT_RESOLVE_INTERVAL = Duration.ofSeconds(300);
-    /**
-     * A directory dd-agent may write under systemd (the unit's StateDirectory) and under
-     * supervisord (the package makes it); ProtectSystem=strict leaves little else.
-     */
-    public static final Path DEFAULT_STATUS_FILE = Path.of("/var/lib/go-metro/status.json");
-
     /** The same configuration with another max_flows (the daemon fits an unset one to its heap). */
     public GoMetroConfig withMaxFlows(int flows) {
         return new GoMetroConfig(file, snaplen, idleTtl, expTtl, statsdHost, statsdPort, statsdSet, logToFile, logLevel,

@@ -26,8 +26,6 @@ public record InstanceConfig(int index, String interfaceName, Optional<Path> pca
                              boolean sample, Duration sampleDuration, Duration sampleInterval) {
     /** The pseudo-interface that replays {@code pcap} instead of capturing live. */
     public static final String FILE_INTERFACE = "file";
-    public static final Duration DEFAULT_SAMPLE_DURATION = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_SAMPLE_INTERVAL = Duration.ofSeconds(60);
 
     public InstanceConfig {
         tags = List.copyOf(tags);

@@ -82,11 +82,11 @@ public final class StatsdSink implements AutoCloseable {
 
     /** UDP to {@code host:port}. */
     public StatsdSink(String host, int port) {
-        this(DogStatsdAddress.udp(host, port, "init_config.statsd_ip/statsd_port"), InetAddress::getByName);
+        this(DogStatsdAddress.udp(host, port, DogStatsdAddress.FROM_FILE), InetAddress::getByName);
     }
 
     StatsdSink(String host, int port, Resolver resolver) {
-        this(DogStatsdAddress.udp(host, port, "init_config.statsd_ip/statsd_port"), resolver);
+        this(DogStatsdAddress.udp(host, port, DogStatsdAddress.FROM_FILE), resolver);
     }
 
     private StatsdSink(DogStatsdAddress address, Resolver resolver) {

@@ -1,5 +1,6 @@
 package io.gometro.report;
 
+import io.gometro.config.ConfigKey;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -145,8 +146,8 @@ public final class StatusBoard {
                         + " does not exist" : e instanceof java.nio.file.AccessDeniedException
                         ? "permission denied" : String.valueOf(e.getMessage());
                 LOG.warn("cannot write the status file {} ({}); go-metro -status will not see this daemon. Create "
-                        + "its directory writable by the user go-metro runs as, or set init_config.status_file",
-                        file, why);
+                        + "its directory writable by the user go-metro runs as, or set {}",
+                        file, why, ConfigKey.STATUS_FILE.path());
             }
             try {
                 Files.deleteIfExists(tmp);

@@ -1,6 +1,7 @@
 package io.gometro.app;
 
 import io.gometro.config.ConfigException;
+import io.gometro.config.ConfigKey;
 import io.gometro.config.InstanceConfig;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class WhitelistTest {
     static InstanceConfig inst(List<String> ips, List<String> hosts) {
         return new InstanceConfig(0, "eth0", Optional.empty(), List.of(),
                 ips.stream().map(InetAddress::ofLiteral).toList(), hosts, false,
-                InstanceConfig.DEFAULT_SAMPLE_DURATION, InstanceConfig.DEFAULT_SAMPLE_INTERVAL);
+                ConfigKey.SAMPLE_DURATION.defaultDuration(), ConfigKey.SAMPLE_INTERVAL.defaultDuration());
     }
 
     @Test

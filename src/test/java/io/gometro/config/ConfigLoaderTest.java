@@ -105,7 +105,7 @@ class ConfigLoaderTest {
                         "instances[1].interface", "already captured by instances[0]"),
                 Arguments.of("instances:\n  - interface: file\n    pcap: /x/a.pcap\n  - interface: file\n    pcap: /x/../x/a.pcap\n",
                         "instances[1].pcap", "already replayed by instances[0]"),
-                Arguments.of("config:\n  - interface: eth0\n" + i, "config", "both instances: and go-metro's legacy config:"));
+                Arguments.of("config:\n  - interface: eth0\n" + i, "config", "both instances: and config: are present"));
     }
 
     @ParameterizedTest(name = "[{index}] {1}")
@@ -271,10 +271,50 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void legacyConfigKeyIsAcceptedWithAWarning() throws Exception {
+    void goMetrosOwnConfigKeyIsAcceptedWithoutAWarning() throws Exception {
         GoMetroConfig c = load("config:\n  - interface: eth1\n    ips: [192.0.2.1]\n");
         assertEquals("eth1", c.instances().getFirst().interfaceName());
-        assertTrue(c.warnings().getFirst().contains("config: legacy name for instances:"), c.warnings().toString());
+        assertEquals(List.of(), c.warnings());
+    }
+
+    /**
+     * go-metro's example file, as DataDog shipped it, in its shape: every init_config key it
+     * wrote, config: rather than instances:, four-space indents and an unindented list. It must load
+     * with no warning, since an operator moving from go-metro changes nothing.
+     */
+    @Test
+    void aGoMetroExampleFileLoadsWithoutWarnings() throws Exception {
+        GoMetroConfig c = load("""
+                init_config:
+                    snaplen: 512
+                    idle_ttl: 300
+                    exp_ttl: 60
+                    statsd_ip: 127.0.0.1
+                    statsd_port: 8125
+                    log_to_file: true
+                    log_level: info
+
+                config:
+                - interface: eth0
+                  tags:
+                    - role:web
+                  ips:
+                    - 192.0.2.1
+                  hosts:
+                    - app.example.com
+                """);
+        assertEquals(List.of(), c.warnings());
+        assertEquals(List.of("role:web"), c.instances().getFirst().tags());
+        assertEquals(Duration.ofSeconds(60), c.expTtl());
+        assertTrue(c.statsdSet());
+    }
+
+    /** go-metro's code read expired_ttl, its example wrote exp_ttl; neither warns. */
+    @Test
+    void goMetrosCodeSpellingOfExpTtlLoadsWithoutWarnings() throws Exception {
+        GoMetroConfig c = load("init_config:\n  expired_ttl: 45\nconfig:\n  - interface: eth0\n    ips: [192.0.2.1]\n");
+        assertEquals(List.of(), c.warnings());
+        assertEquals(Duration.ofSeconds(45), c.expTtl());
     }
 
     @Test
@@ -387,9 +427,8 @@ class ConfigLoaderTest {
     void exampleWithEveryCommentedKeyEnabledLoadsCleanly() throws Exception {
         // uncomment the "# key: value" lines of the example: documented keys must all be known
         String text = Files.readString(Path.of("conf.d/go-metro.yaml.example"))
-                .replaceAll("(?m)^  # (statsd_ip|statsd_port|flush_interval|max_flows|max_pending|buffer_size|read_timeout_ms"
-                        + "|resolve_interval|status_file|percentiles):", "  $1:")
-                .replaceAll("(?m)^    # (sample|sample_duration|sample_interval):", "    $1:");
+                .replaceAll("(?m)^  # (" + keys(ConfigKey.Section.INIT) + "):", "  $1:")
+                .replaceAll("(?m)^    # (" + keys(ConfigKey.Section.INSTANCE) + "):", "    $1:");
         GoMetroConfig c = load(text);
         assertEquals(List.of(), c.warnings());
         assertTrue(c.instances().getFirst().sample());
@@ -400,5 +439,9 @@ class ConfigLoaderTest {
         assertTrue(c.statsdSet());
         assertEquals("127.0.0.1", c.statsdHost());
         assertFalse(c.percentiles(), "the example spells the default");
+    }
+
+    private static String keys(ConfigKey.Section s) {
+        return String.join("|", ConfigKey.in(s).stream().map(ConfigKey::key).toList());
     }
 }

@@ -82,7 +82,7 @@ class DogStatsdAddressTest {
 
     @Test
     void statusFileIsAnAbsolutePath() throws Exception {
-        assertEquals(GoMetroConfig.DEFAULT_STATUS_FILE, load("").statusFile());
+        assertEquals(ConfigKey.STATUS_FILE.defaultPath(), load("").statusFile());
         assertEquals(Path.of("/run/x/status.json"), load("  status_file: /run/x/status.json\n").statusFile());
         ConfigException e = assertThrows(ConfigException.class, () -> load("  status_file: status.json\n"));
         assertTrue(e.getMessage().contains("init_config.status_file"), e.getMessage());
