@@ -11,6 +11,8 @@ import io.gometro.config.GoMetroConfig;
 import io.gometro.config.InstanceConfig;
 import io.gometro.flow.LocalPolicy;
 import io.gometro.net.Addresses;
+import io.gometro.report.ConsoleReport;
+import io.gometro.report.ReportSink;
 import io.gometro.report.StatsdReporter;
 import io.gometro.report.StatsdSink;
 import io.gometro.report.StatusBoard;
@@ -67,14 +69,17 @@ final class Daemon {
         }
         LogSetup.configure(loaded.logLevel(), loaded.logToFile(), flags.log());
         for (String w : loaded.warnings()) LOG.warn(w);
-        DogStatsdAddress dogstatsd;
-        try {
-            dogstatsd = DogStatsdAddress.choose(loaded, System.getenv());
-        } catch (ConfigException e) {
-            LOG.error(e.getMessage());
-            return 1;
+        DogStatsdAddress dogstatsd = null;
+        if (flags.reportStatsd()) {
+            try {
+                dogstatsd = DogStatsdAddress.choose(loaded, System.getenv());
+            } catch (ConfigException e) {
+                LOG.error(e.getMessage());
+                return 1;
+            }
         }
-        String dogstatsdText = dogstatsd.url() + " (" + dogstatsd.origin() + ")";
+        String dogstatsdText = dogstatsd == null ? "not used (-report=console)"
+                : dogstatsd.url() + " (" + dogstatsd.origin() + ")";
         LOG.info("go-metro {} starting: config {}, {} instance(s), DogStatsD {}",
                 Version.get(), loaded.file(), loaded.instances().size(), dogstatsdText);
         GoMetroConfig cfg;
@@ -95,7 +100,9 @@ final class Daemon {
             long samples = Warmup.run(WARMUP_EXCHANGES);
             LOG.debug("hot path warmed up in {} ms ({} samples)", (System.nanoTime() - t0) / 1_000_000, samples);
         }
-        StatsdSink sink = new StatsdSink(dogstatsd);
+        // -report=console alone opens no DogStatsD client: nothing is sent, and nothing warns that nothing listens.
+        StatsdSink sink = flags.reportStatsd() ? new StatsdSink(dogstatsd) : null;
+        ReportSink console = flags.reportConsole() ? new ConsoleReport(System.out, flags.json()) : null;
         StatusBoard board = new StatusBoard(cfg.statusFile(), cfg.flushInterval().toSeconds(), cfg.file().toString(),
                 dogstatsdText, Version.get());
         List<Sniffer> sniffers = new ArrayList<>();
@@ -128,7 +135,7 @@ final class Daemon {
                         Sniffer.whitelistText(wl.peers(), wl.names()), List.of()));
                 try {
                     sniffers.add(new Sniffer(cfg, inst, flags.filter(), wl.peers(), local, wl.names(), inst.tags(),
-                            flags.soften(), sink, shutdown, refresh, slot));
+                            flags.soften(), sink, console, shutdown, refresh, slot));
                     slot.publish(slot.get().withState("capturing", null, System.currentTimeMillis()));
                 } catch (CaptureException e) {
                     permissionDenied |= e.isPermission();
@@ -152,7 +159,7 @@ final class Daemon {
             shutdown.stop();
             for (Sniffer s : sniffers) s.join(3_000);
             board.stopped();
-            sink.close();
+            if (sink != null) sink.close();
         }
     }
 

@@ -39,6 +39,11 @@ public final class Flags {
     private Path pcap;
     private List<InetAddress> local = List.of();
     private boolean json;
+    private boolean reportStatsd = true;
+    private boolean reportConsole;
+
+    /** The values -report takes, as the usage and its errors say them. */
+    static final String REPORT_VALUES = "statsd, console, or statsd,console";
 
     private Flags() {}
 
@@ -62,8 +67,12 @@ public final class Flags {
     public Optional<Path> pcap() { return Optional.ofNullable(pcap); }
     /** -local: our own addresses in the -pcap file; empty means every sender is measured. */
     public List<InetAddress> local() { return local; }
-    /** -json: analysis or -status output as JSON instead of a table. */
+    /** -json: analysis, -status or -report=console output as JSON instead of a table. */
     public boolean json() { return json; }
+    /** -report: the daemon sends each flush to DogStatsD (the default). */
+    public boolean reportStatsd() { return reportStatsd; }
+    /** -report: the daemon prints each flush on stdout (-report=console). */
+    public boolean reportConsole() { return reportConsole; }
     /** True in analysis mode (-pcap given). */
     public boolean analysis() { return pcap != null; }
 
@@ -84,8 +93,11 @@ public final class Flags {
                     \tAnalysis mode: read this capture file, print per-flow RTTs and exit.
                   -local string
                     \tWith -pcap: comma-separated IPs that are "us" (default: every sender).
+                  -report string
+                    \tWhere the daemon sends each flush: statsd (DogStatsD), console (stdout, to
+                    \tcheck a config without DogStatsD), or statsd,console. (default "statsd")
                   -json
-                    \tWith -pcap or -status: print JSON instead of a table.
+                    \tWith -pcap, -status or -report=console: print JSON instead of a table.
                   -status
                     \tPrint the running daemon's status (its status file, init_config.status_file of
                     \t-cfg, else of %s, else of %s) and exit: 0 when every
@@ -105,7 +117,7 @@ public final class Flags {
      */
     public static Flags parse(String... args) throws FlagException {
         Flags f = new Flags();
-        boolean localGiven = false, jsonGiven = false;
+        boolean localGiven = false, jsonGiven = false, reportGiven = false;
         int i = 0;
         while (i < args.length) {
             String a = args[i];
@@ -125,7 +137,7 @@ public final class Flags {
                 case "version" -> f.version = bool(name, value);
                 case "status" -> f.status = bool(name, value);
                 case "json" -> { f.json = bool(name, value); jsonGiven = true; }
-                case "cfg", "log", "f", "pcap", "local" -> {
+                case "cfg", "log", "f", "pcap", "local", "report" -> {
                     if (value == null) {
                         if (i >= args.length) throw usageError("flag needs an argument: -" + name);
                         value = args[i++];
@@ -142,6 +154,10 @@ public final class Flags {
                             f.filterGiven = true;
                         }
                         case "pcap" -> f.pcap = path(name, value);
+                        case "report" -> {
+                            f.report(value);
+                            reportGiven = true;
+                        }
                         default -> { f.local = ips(value); localGiven = true; }
                     }
                 }
@@ -156,14 +172,30 @@ public final class Flags {
         }
         if (f.pcap == null && localGiven)
             throw usageError("-local applies only to analysis mode; add -pcap=FILE");
-        if (f.pcap == null && !f.status && jsonGiven && f.json)
-            throw usageError("-json applies only to analysis mode (-pcap=FILE) and to -status");
+        if (f.pcap == null && !f.status && !f.reportConsole && jsonGiven && f.json)
+            throw usageError("-json applies only to analysis mode (-pcap=FILE), to -status and to -report=console");
+        if (reportGiven && (f.pcap != null || f.status))
+            throw usageError("-report applies only to the daemon: " + (f.status ? "-status" : "-pcap")
+                    + " prints its own output; drop -report");
         if (f.pcap != null && f.status)
             throw usageError("-status and -pcap do not go together: -status reads the running daemon's status");
         return f;
     }
 
     private static FlagException usageError(String msg) { return new FlagException(msg, 2); }
+
+    private void report(String value) throws FlagException {
+        boolean statsd = false, console = false;
+        for (String part : value.split(",", -1)) {
+            switch (part.strip()) {
+                case "statsd" -> statsd = true;
+                case "console" -> console = true;
+                default -> throw usageError("invalid value \"" + value + "\" for flag -report: use " + REPORT_VALUES);
+            }
+        }
+        reportStatsd = statsd;
+        reportConsole = console;
+    }
 
     /**
      * For a command line that did not parse: the log file the daemon would have written (the last

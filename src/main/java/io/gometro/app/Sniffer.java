@@ -13,6 +13,8 @@ import io.gometro.flow.LocalPolicy;
 import io.gometro.flow.TrackerConfig;
 import io.gometro.net.Addresses;
 import io.gometro.report.CaptureCounters;
+import io.gometro.report.ReportSink;
+import io.gometro.report.Reporter;
 import io.gometro.report.StatsdReporter;
 import io.gometro.report.StatsdSink;
 import io.gometro.report.StatusBoard;
@@ -54,7 +56,7 @@ final class Sniffer implements Runnable, FlowListener {
     private final AddressRefresh refresh;
     private final Shutdown shutdown;
     private final FlowTracker tracker;
-    private final StatsdReporter reporter;
+    private final Reporter reporter;
     private PacketSource handle;
     private boolean handleOpen;
     // pcap_stats restart with each handle (sampling reopens it): totals of closed handles.
@@ -77,9 +79,11 @@ final class Sniffer implements Runnable, FlowListener {
      * @param peers      the whitelist in force at start
      * @param refresh    keeps the whitelist current, or null
      * @param slot       this instance's place in the status file
+     * @param sink       DogStatsD, shared by all instances, or null when the daemon does not report there
+     * @param console    the console sink (-report=console), or null
      */
     Sniffer(GoMetroConfig cfg, InstanceConfig inst, String baseFilter, List<InetAddress> peers, LocalPolicy local,
-            Map<InetAddress, String> names, List<String> tags, boolean soften, StatsdSink sink,
+            Map<InetAddress, String> names, List<String> tags, boolean soften, StatsdSink sink, ReportSink console,
             Shutdown shutdown, AddressRefresh refresh, StatusBoard.Slot slot) throws CaptureException {
         this.cfg = cfg;
         this.inst = inst;
@@ -94,8 +98,12 @@ final class Sniffer implements Runnable, FlowListener {
                 cfg.idleTtl().toNanos(), cfg.expTtl().toNanos(), cfg.flushInterval().toNanos(),
                 cfg.maxFlows(), cfg.maxPending(), false), local, this,
                 inst.isFile() ? FlowTracker.Schedule.PACKET_TIME_RUNNER_FLUSHES : FlowTracker.Schedule.RUNNER_CLOCK);
-        this.reporter = new StatsdReporter(sink, iface(), tags, names, soften, this::counters);
-        reporter.publishTo(slot, whitelistText(peers, names));
+        List<ReportSink> sinks = new ArrayList<>();
+        if (sink != null) sinks.add(new StatsdReporter(sink, iface(), tags));
+        sinks.add(slot);
+        if (console != null) sinks.add(console);
+        this.reporter = new Reporter(iface(), names, soften, this::counters, sinks);
+        reporter.setWhitelist(whitelistText(peers, names));
         if (cfg.percentiles()) {
             IntervalSamples samples = new IntervalSamples();
             tracker.keepIntervalSamples(samples);

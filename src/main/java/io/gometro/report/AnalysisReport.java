@@ -74,17 +74,17 @@ public final class AnalysisReport implements FlowListener {
             for (Row r : sorted) {
                 sb.setLength(0);
                 sb.append("{\"src\":");
-                jsonString(sb, r.src());
+                ReportText.jsonString(sb, r.src());
                 sb.append(",\"dst\":");
-                jsonString(sb, r.dst());
+                ReportText.jsonString(sb, r.dst());
                 sb.append(",\"samples\":").append(r.samples());
-                jsonMs(sb, "rtt_ms", r.last());
-                jsonMs(sb, "avg_ms", r.avg());
-                jsonMs(sb, "jitter_ms", r.jitter());
-                jsonMs(sb, "min_ms", r.min());
-                jsonMs(sb, "max_ms", r.max());
-                jsonMs(sb, "p50_ms", r.p50());
-                jsonMs(sb, "p95_ms", r.p95());
+                ReportText.jsonMs(sb, "rtt_ms", r.last());
+                ReportText.jsonMs(sb, "avg_ms", r.avg());
+                ReportText.jsonMs(sb, "jitter_ms", r.jitter());
+                ReportText.jsonMs(sb, "min_ms", r.min());
+                ReportText.jsonMs(sb, "max_ms", r.max());
+                ReportText.jsonMs(sb, "p50_ms", r.p50());
+                ReportText.jsonMs(sb, "p95_ms", r.p95());
                 sb.append('}');
                 out.println(sb);
             }
@@ -95,79 +95,13 @@ public final class AnalysisReport implements FlowListener {
     }
 
     private static void printTable(PrintStream out, List<Row> sorted) {
-        String[] head = {"src", "dst", "samples", "last", "avg", "jitter", "min", "max", "p50", "p95"};
         List<String[]> cells = new ArrayList<>();
-        cells.add(head);
         for (Row r : sorted) {
-            cells.add(new String[] {r.src(), r.dst(), Long.toString(r.samples()), text(r.last()), text(r.avg()),
-                    text(r.jitter()), text(r.min()), text(r.max()), text(r.p50()), text(r.p95())});
+            cells.add(new String[] {r.src(), r.dst(), Long.toString(r.samples()), ReportText.text(r.last()), ReportText.text(r.avg()),
+                    ReportText.text(r.jitter()), ReportText.text(r.min()), ReportText.text(r.max()), ReportText.text(r.p50()), ReportText.text(r.p95())});
         }
-        int[] w = new int[head.length];
-        for (String[] row : cells) for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], row[i].length());
-        StringBuilder sb = new StringBuilder();
-        for (String[] row : cells) {
-            sb.setLength(0);
-            for (int i = 0; i < w.length; i++) {
-                if (i > 0) sb.append("  ");
-                // addresses left-aligned, numbers right-aligned
-                String pad = " ".repeat(w[i] - row[i].length());
-                if (i < 2) sb.append(row[i]).append(i == w.length - 1 ? "" : pad);
-                else sb.append(pad).append(row[i]);
-            }
-            out.println(sb);
-        }
+        ReportText.table(out, new String[] {"src", "dst", "samples", "last", "avg", "jitter", "min", "max", "p50", "p95"},
+                cells);
         out.println("(RTTs in ms; avg = SRTT, jitter = RTTVAR per RFC 6298)");
-    }
-
-    private static String text(double nanos) {
-        return Double.isNaN(nanos) ? "-" : millis(new StringBuilder(), nanos, 3).toString();
-    }
-
-    private static void jsonMs(StringBuilder sb, String key, double nanos) {
-        sb.append(",\"").append(key).append("\":");
-        if (Double.isNaN(nanos) || Double.isInfinite(nanos)) sb.append("null");
-        else millis(sb, nanos, 6);
-    }
-
-    private static final long[] POW10 = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000};
-
-    /**
-     * {@code nanos} as milliseconds with {@code decimals} (3 or 6) places, rounded half up:
-     * the same text as String.format("%.6f"), without parsing a format string for each of
-     * the tens of thousands of numbers a big capture's report prints.
-     */
-    static StringBuilder millis(StringBuilder sb, double nanos, int decimals) {
-        long scaled = Math.round(nanos / POW10[6 - decimals]);   // units of 10^-decimals ms
-        if (scaled < 0) {
-            sb.append('-');
-            scaled = -scaled;
-        }
-        long unit = POW10[decimals];
-        sb.append(scaled / unit).append('.');
-        String frac = Long.toString(scaled % unit);
-        for (int i = frac.length(); i < decimals; i++) sb.append('0');
-        return sb.append(frac);
-    }
-
-    /** A JSON string literal (RFC 8259): quotes, backslash and control characters escaped. */
-    static void jsonString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        sb.append('"');
     }
 }

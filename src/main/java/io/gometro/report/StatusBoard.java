@@ -56,8 +56,8 @@ public final class StatusBoard {
         }
     }
 
-    /** One instance's place on the board. */
-    public final class Slot {
+    /** One instance's place on the board; the status sink of its {@link Reporter}. */
+    public final class Slot implements ReportSink {
         private volatile InstanceStatus status;
 
         private Slot(InstanceStatus initial) {
@@ -72,6 +72,21 @@ public final class StatusBoard {
         public void publish(InstanceStatus s) {
             status = s;
             write();
+        }
+
+        /** A flush: the instance captures, with these figures, pairs and whitelist. */
+        @Override
+        public void accept(PairReport r) {
+            List<PairRow> rows = new ArrayList<>(r.rows().size());
+            for (PairReport.Row p : r.rows())
+                rows.add(new PairRow(p.src(), p.dst(), p.last() / 1e6, p.avg() / 1e6, p.jitter() / 1e6));
+            InstanceStatus was = status;
+            CaptureCounters c = r.counters();
+            long now = r.atMillis();
+            publish(new InstanceStatus(was.key(), was.iface(), "capturing", null,
+                    "capturing".equals(was.state()) ? was.sinceMillis() : now,
+                    c == null ? was.packets() : c.packets(), c == null ? was.dropped() : c.dropped(),
+                    c == null ? was.activeFlows() : c.activeFlows(), now, rows.size(), r.whitelist(), rows));
         }
     }
 
@@ -205,7 +220,7 @@ public final class StatusBoard {
     static String str(String s) {
         if (s == null) return "null";
         StringBuilder b = new StringBuilder(s.length() + 2);
-        AnalysisReport.jsonString(b, s);
+        ReportText.jsonString(b, s);
         return b.toString();
     }
 }

@@ -2,6 +2,7 @@ package io.gometro.app;
 
 import static io.gometro.app.DaemonHarness.Gauge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gometro.lab.Cmd;
@@ -82,6 +83,53 @@ class DaemonReplayIT {
             System.out.printf("replay %s: daemon rtt/avg/jitter %s/%s/%s ms, -json %.6f/%.6f/%.6f ms (%d samples)%n",
                     fixture, lastValue(all, StatsdReporter.RTT), lastValue(all, StatsdReporter.RTT_AVG),
                     lastValue(all, StatsdReporter.RTT_JITTER), f.num("rtt_ms"), f.num("avg_ms"), f.num("jitter_ms"), f.samples());
+        }
+    }
+
+    /**
+     * {@code -report=console -json}: the same figures on stdout, one JSON object per pair and flush,
+     * and not one datagram to DogStatsD, though the config names a port that listens.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"test_scp.pcap, 10.42.31.222, 162.243.251.92"})
+    void consoleReportPrintsWhatDogStatsdWouldGet(String fixture, String local, String peer, @TempDir Path dir)
+            throws Exception {
+        Path pcap = io.gometro.testutil.Shared.fixture(fixture);
+        try (DatagramSocket udp = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            udp.setSoTimeout(500);
+            Path log = dir.resolve("go-metro.log");
+            Path cfg = DaemonHarness.write(dir.resolve("replay.yaml"), """
+                    init_config:
+                      statsd_ip: 127.0.0.1
+                      statsd_port: %d
+                    instances:
+                      - interface: file
+                        pcap: "%s"
+                        ips: ["%s"]
+                    """.formatted(udp.getLocalPort(), pcap, peer));
+            Cmd.Result r = Cmd.run(Duration.ofSeconds(60),
+                    DaemonHarness.daemonCommand("-cfg=" + cfg, "-log=" + log, "-report=console", "-json"));
+            assertEquals(0, r.exitCode(), "the daemon at the end of " + fixture + ":\n" + r.stdout() + r.stderr());
+            assertTrue(Files.readString(log).contains("DogStatsD not used (-report=console)"), Files.readString(log));
+
+            List<GoMetroCommand.Flow> printed = GoMetroCommand.parseJsonLines(r.stdout());
+            assertTrue(!printed.isEmpty() && printed.size() == r.stdout().lines().count(),
+                    "stdout holds only the report's JSON lines:\n" + r.stdout());
+            GoMetroCommand.Flow last = printed.get(printed.size() - 1);
+            assertEquals(local, last.fields().get("src"));
+            assertEquals(peer, last.fields().get("dst"));
+            assertEquals("file", last.fields().get("iface"));
+
+            GoMetroCommand.Flow f = GoMetroCommand.analyze(pcap, local).stream()
+                    .filter(x -> GoMetroCommand.Flow.host(x.src()).equals(local)
+                            && GoMetroCommand.Flow.host(x.dst()).equals(peer)).findFirst().orElseThrow();
+            for (String k : List.of("rtt_ms", "avg_ms", "jitter_ms"))
+                assertEquals(f.num(k), last.num(k), Math.max(1e-5, Math.abs(f.num(k)) * 1e-6), k + " vs analysis mode");
+
+            byte[] buf = new byte[65536];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            assertThrows(SocketTimeoutException.class, () -> udp.receive(p), "nothing is sent to DogStatsD");
+            System.out.printf("console %s: %d lines, last avg %.6f ms%n", fixture, printed.size(), last.num("avg_ms"));
         }
     }
 

@@ -78,6 +78,21 @@ class FlagsTest {
     }
 
     @Test
+    void reportGoesToDogStatsdUnlessToldOtherwise() throws Exception {
+        Flags d = Flags.parse("-cfg=/x");
+        assertTrue(d.reportStatsd());
+        assertFalse(d.reportConsole());
+        Flags c = Flags.parse("-report=console", "-json");
+        assertFalse(c.reportStatsd());
+        assertTrue(c.reportConsole());
+        assertTrue(c.json());
+        Flags both = Flags.parse("-report", "statsd, console");
+        assertTrue(both.reportStatsd() && both.reportConsole());
+        assertTrue(Flags.parse("-report=console", "-report=statsd").reportStatsd(), "the last one counts");
+        assertFalse(Flags.parse("-report=console", "-report=statsd").reportConsole(), "the last one counts");
+    }
+
+    @Test
     void terminatorEndsFlags() throws Exception {
         assertEquals(Path.of("/a"), Flags.parse("-cfg=/a", "--").cfg());
     }
@@ -96,8 +111,13 @@ class FlagsTest {
                 Arguments.of(new String[] {"-f="}, "invalid value \"\" for flag -f"),
                 Arguments.of(new String[] {"-pcap=x", "-local=10.0.0.1,nope"}, "invalid value \"nope\" for flag -local: not an IP address"),
                 Arguments.of(new String[] {"-local=10.0.0.1"}, "-local applies only to analysis mode; add -pcap=FILE"),
-                Arguments.of(new String[] {"-json"}, "-json applies only to analysis mode (-pcap=FILE) and to -status"),
-                Arguments.of(new String[] {"-status", "-pcap=x.pcap"}, "-status and -pcap do not go together"));
+                Arguments.of(new String[] {"-json"}, "-json applies only to analysis mode (-pcap=FILE), to -status and to -report=console"),
+                Arguments.of(new String[] {"-status", "-pcap=x.pcap"}, "-status and -pcap do not go together"),
+                Arguments.of(new String[] {"-report=dogstatsd"}, "invalid value \"dogstatsd\" for flag -report: use statsd, console, or statsd,console"),
+                Arguments.of(new String[] {"-report="}, "invalid value \"\" for flag -report"),
+                Arguments.of(new String[] {"-report=statsd", "-json"}, "-json applies only to analysis mode"),
+                Arguments.of(new String[] {"-pcap=x.pcap", "-report=console"}, "-report applies only to the daemon: -pcap prints its own output"),
+                Arguments.of(new String[] {"-status", "-report=console"}, "-report applies only to the daemon: -status prints its own output"));
     }
 
     @ParameterizedTest
@@ -120,7 +140,7 @@ class FlagsTest {
             assertTrue(e.isHelp());
             String printed = print(e);
             assertTrue(printed.startsWith("Usage of go-metro:\n"), printed);
-            for (String flag : List.of("-cfg", "-log", "-f", "-st", "-pcap", "-local", "-json", "-version", "-h"))
+            for (String flag : List.of("-cfg", "-log", "-f", "-st", "-pcap", "-local", "-report", "-json", "-version", "-h"))
                 assertTrue(printed.contains("  " + flag), flag);
         }
     }

@@ -134,7 +134,7 @@ class AnalysisReportTest {
     void jsonStringsAreEscaped() {
         String nasty = "a\"b\\c\nd\te\u0001f\u2028é";
         StringBuilder sb = new StringBuilder("{\"k\":");
-        AnalysisReport.jsonString(sb, nasty);
+        ReportText.jsonString(sb, nasty);
         sb.append('}');
         assertFalse(sb.toString().contains("\n"));
         assertEquals(nasty, MiniJson.parseFlat(sb.toString()).get("k"));
@@ -232,7 +232,7 @@ class AnalysisReportTest {
             if ((i & 1) == 0) nanos = Math.rint(nanos);
             for (int d : new int[] {3, 6}) {
                 String want = String.format(java.util.Locale.ROOT, "%." + d + "f", nanos / 1e6);
-                String got = AnalysisReport.millis(new StringBuilder(), nanos, d).toString();
+                String got = ReportText.millis(new StringBuilder(), nanos, d).toString();
                 if (!want.equals(got)) {
                     // Only a tie in the last place may round differently (binary vs decimal halves).
                     double diff = Math.abs(Double.parseDouble(want) - Double.parseDouble(got));
@@ -240,9 +240,9 @@ class AnalysisReportTest {
                 }
             }
         }
-        assertEquals("0.000", AnalysisReport.millis(new StringBuilder(), 0, 3).toString());
-        assertEquals("18.400000", AnalysisReport.millis(new StringBuilder(), 18_400_000, 6).toString());
-        assertEquals("0.000050", AnalysisReport.millis(new StringBuilder(), 50, 6).toString());
+        assertEquals("0.000", ReportText.millis(new StringBuilder(), 0, 3).toString());
+        assertEquals("18.400000", ReportText.millis(new StringBuilder(), 18_400_000, 6).toString());
+        assertEquals("0.000050", ReportText.millis(new StringBuilder(), 50, 6).toString());
     }
 
     @Test

@@ -35,6 +35,15 @@ class StatsdReporterTest {
         return () -> new CaptureCounters(packets, kd, ifd, active, 0, 0);
     }
 
+    /** The daemon's report path as Sniffer builds it: DogStatsD first, then any other sink. */
+    static Reporter reporter(StatsdSink sink, String iface, List<String> tags, Map<InetAddress, String> names,
+                             boolean soften, Supplier<CaptureCounters> counters, ReportSink... more) {
+        List<ReportSink> sinks = new java.util.ArrayList<>();
+        sinks.add(new StatsdReporter(sink, iface, tags));
+        sinks.addAll(List.of(more));
+        return new Reporter(iface, names, soften, counters, sinks);
+    }
+
     static Set<String> tags(String... t) {
         return Set.of(t);
     }
@@ -43,7 +52,7 @@ class StatsdReporterTest {
     void oneFlowGivesThreeGaugesAndTheOperationalOnes() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
             Map<InetAddress, String> names = Map.of(InetAddress.getByName("10.0.0.2"), "peer.example");
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of("env:test", "role:db"), names, true,
+            Reporter r = reporter(sink, "eth0", List.of("env:test", "role:db"), names, true,
                     counters(1234, 3, 2, 7));
             Flow f = flow(LOCAL, 40000, PEER, 443);
             f.recordSample(10 * MS, 1 * S);
@@ -86,7 +95,7 @@ class StatsdReporterTest {
     void percentilesAreOptInAndComeFromTheIntervalsSamples() throws Exception {
         for (boolean on : new boolean[] {false, true}) {
             try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
-                StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 1));
+                Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 1));
                 io.gometro.flow.FlowTracker t = new io.gometro.flow.FlowTracker(io.gometro.flow.TrackerConfig.defaults(),
                         io.gometro.flow.LocalPolicy.of(io.gometro.net.Addresses.parse("10.0.0.1")), r,
                         io.gometro.flow.FlowTracker.Schedule.RUNNER_CLOCK);
@@ -138,7 +147,7 @@ class StatsdReporterTest {
     @Test
     void eachFlushSaysTheInstanceCapturesAndAFailureSaysWhyItCannot() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of("env:test"), Map.of(), true, counters(1, 0, 0, 0));
+            Reporter r = reporter(sink, "eth0", List.of("env:test"), Map.of(), true, counters(1, 0, 0, 0));
             r.onFlush(30 * S, List.of());
             // DogStatsD's service check datagram: _sc|NAME|STATUS|#TAGS, 0 = OK
             assertEquals(List.of("_sc|go_metro.can_capture|0|#env:test,iface:eth0"), udp.serviceChecks(2_000));
@@ -165,9 +174,9 @@ class StatsdReporterTest {
             StatusBoard board = new StatusBoard(file, 30, "/etc/x.yaml", "udp://127.0.0.1:8125 (default)", "9.9");
             StatusBoard.Slot slot = board.slot(new StatusBoard.InstanceStatus("instances[0]", "eth0", "starting", null,
                     1, 0, 0, 0, 0, 0, List.of(), List.of()));
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(InetAddress.getByName("10.0.0.2"),
-                    "peer.example"), true, counters(1234, 3, 2, 7));
-            r.publishTo(slot, List.of("10.0.0.2 (peer.example)"));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(InetAddress.getByName("10.0.0.2"),
+                    "peer.example"), true, counters(1234, 3, 2, 7), slot);
+            r.setWhitelist(List.of("10.0.0.2 (peer.example)"));
             Flow f = flow(LOCAL, 40000, PEER, 443);
             f.recordSample(10 * MS, 1 * S);
             f.recordSample(20 * MS, 2 * S);
@@ -195,7 +204,7 @@ class StatsdReporterTest {
     @Test
     void flowsToOnePeerShareOneTagSetWeightedByFreshSamples() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
-            StatsdReporter r = new StatsdReporter(sink, "eth1", List.of(), Map.of(), true, counters(0, 0, 0, 3));
+            Reporter r = reporter(sink, "eth1", List.of(), Map.of(), true, counters(0, 0, 0, 3));
             Flow a = flow(LOCAL, 40001, PEER, 443);
             a.recordSample(10 * MS, 1 * S);   // srtt 10, var 5
             a.recordSample(10 * MS, 2 * S);   // srtt 10, var 3.75
@@ -231,7 +240,7 @@ class StatsdReporterTest {
     @Test
     void withoutSofteningAvgIsThePlainMeanOfTheIntervalsSamples() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), false, counters(0, 0, 0, 0));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), false, counters(0, 0, 0, 0));
             Flow a = flow(LOCAL, 40001, PEER, 443);
             a.recordSample(100 * MS, 1 * S);
             a.clearFresh();                   // reported in an earlier interval
@@ -255,7 +264,7 @@ class StatsdReporterTest {
     void anIpv6PeerWithoutANameIsTaggedWithItsCompressedAddress() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
             InetAddress me = InetAddress.getByName("2001:db8::1");
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(me, "me.example"), true, counters(0, 0, 0, 0));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(me, "me.example"), true, counters(0, 0, 0, 0));
             Flow f = new Flow(1, io.gometro.net.Addresses.hi(me), io.gometro.net.Addresses.lo(me), 5000,
                     0x2001_0db8_0000_0000L, 0x0000_0000_0000_0002L, 443);
             f.recordSample(2 * MS, S);
@@ -268,7 +277,7 @@ class StatsdReporterTest {
     @Test
     void summaryAtInfoOncePerFlushAndFlowDetailOnlyAtDebug() throws Exception {
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(10, 1, 0, 2));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(10, 1, 0, 2));
             Flow a = flow(LOCAL, 1, PEER, 2), b = flow(LOCAL, 3, OTHER, 4);
             a.recordSample(MS, S);
             b.recordSample(MS, S);
@@ -278,7 +287,7 @@ class StatsdReporterTest {
                 String line = log.lines().get(0).message();
                 assertTrue(line.contains("2 pairs from 2 flows, 2 samples") && line.contains("10 packets, 1 dropped, 2 active flows"), line);
             }
-            try (LogCapture log = new LogCapture(Level.DEBUG, StatsdReporter.class, StatsdSink.class)) {
+            try (LogCapture log = new LogCapture(Level.DEBUG, Reporter.class, StatsdReporter.class, StatsdSink.class)) {
                 r.onFlush(60 * S, List.of(a, b));
                 assertEquals(2, log.lines().stream().filter(l -> l.level() == Level.DEBUG).count(), log.lines().toString());
                 assertTrue(log.lines().stream().anyMatch(l -> l.message().contains("10.0.0.1:1 -> 10.0.0.2:2")));
@@ -294,7 +303,7 @@ class StatsdReporterTest {
         }
         try (LogCapture log = new LogCapture(Level.INFO, StatsdReporter.class, StatsdSink.class);
              StatsdSink sink = new StatsdSink("127.0.0.1", port)) {
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 0));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 0));
             Flow f = flow(LOCAL, 1, PEER, 2);
             long worst = 0;
             for (int i = 1; i <= 5; i++) {
@@ -318,7 +327,7 @@ class StatsdReporterTest {
         // leaves the host: every send fails, deterministically, with no traffic.
         try (LogCapture log = new LogCapture(Level.INFO, StatsdReporter.class, StatsdSink.class);
              StatsdSink sink = new StatsdSink("255.255.255.255", 8125)) {
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 0));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 0));
             Flow f = flow(LOCAL, 1, PEER, 2);
             f.recordSample(MS, S);
             r.onFlush(30 * S, List.of(f));          // 6 gauges; the client packs them into 1..6 datagrams, each refused
@@ -347,7 +356,7 @@ class StatsdReporterTest {
             assertNull(sink.client());
             assertEquals(1, sink.attempts());
             assertEquals(1, log.containing("'no-such-host.invalid' (init_config.statsd_ip/statsd_port) cannot be resolved").size(), log.lines().toString());
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 0));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(0, 0, 0, 0));
             Flow f = flow(LOCAL, 1, PEER, 2);
             f.recordSample(MS, S);
             r.onFlush(30 * S, List.of(f));
@@ -371,7 +380,7 @@ class StatsdReporterTest {
             };
             try (StatsdSink sink = new StatsdSink("statsd.test", udp.port(), flaky)) {
                 assertNull(sink.client());
-                StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(5, 0, 0, 1));
+                Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(5, 0, 0, 1));
                 Flow f = flow(LOCAL, 1, PEER, 2);
                 f.recordSample(7 * MS, S);
                 r.onFlush(30 * S, List.of(f));      // starts the retry; this flush's values are not sent
@@ -391,7 +400,7 @@ class StatsdReporterTest {
     void closeDeliversTheLastFlushAndStopsInBoundedTime() throws Exception {
         try (UdpStatsd udp = new UdpStatsd()) {
             StatsdSink sink = new StatsdSink("127.0.0.1", udp.port());
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(1, 0, 0, 1));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(1, 0, 0, 1));
             Flow[] flows = new Flow[50];
             for (int i = 0; i < flows.length; i++) {
                 flows[i] = flow(LOCAL, 1000 + i, v4(10, 1, i / 250, i % 250 + 1), 443);
@@ -427,7 +436,7 @@ class StatsdReporterTest {
         int n = 3000;
         // ~600 datagrams at once: a receive buffer that holds them all, so only the client can lose any
         try (UdpStatsd udp = new UdpStatsd(16 << 20); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(1, 0, 0, n));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(1, 0, 0, n));
             try (LogCapture log = new LogCapture(Level.WARN, StatsdReporter.class)) {
                 r.onFlush(30 * S, manyPairs(n));
                 assertEquals(List.of(), log.lines(), "no overflow warning for " + n + " pairs");
@@ -442,7 +451,7 @@ class StatsdReporterTest {
     void moreGaugesThanTheQueueHoldsAreWarnedOfAndTheOperationalOnesStillArrive() throws Exception {
         int n = StatsdSink.QUEUE_GAUGES / 3 + 100;
         try (UdpStatsd udp = new UdpStatsd(); StatsdSink sink = new StatsdSink("127.0.0.1", udp.port())) {
-            StatsdReporter r = new StatsdReporter(sink, "eth0", List.of(), Map.of(), true, counters(42, 0, 0, n));
+            Reporter r = reporter(sink, "eth0", List.of(), Map.of(), true, counters(42, 0, 0, n));
             try (LogCapture log = new LogCapture(Level.WARN, StatsdReporter.class)) {
                 r.onFlush(30 * S, manyPairs(n));
                 assertEquals(1, log.lines().size(), log.lines().toString());
