@@ -1,5 +1,6 @@
 package io.gometro.app;
 
+import io.gometro.app.logging.LogSetup;
 import io.gometro.capture.CaptureException;
 import io.gometro.capture.PacketSource;
 

@@ -1,5 +1,13 @@
 package io.gometro.app;
 
+import io.gometro.app.cli.Flags;
+import io.gometro.app.cli.FlagException;
+import io.gometro.app.cli.Version;
+import io.gometro.app.logging.LogSetup;
+import io.gometro.app.signals.StopSignals;
+import io.gometro.app.daemon.Daemon;
+import io.gometro.app.commands.Analyze;
+import io.gometro.app.commands.StatusCommand;
 import io.gometro.config.ConfigMissingException;
 
 /**

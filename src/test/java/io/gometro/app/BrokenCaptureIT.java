@@ -1,5 +1,6 @@
 package io.gometro.app;
 
+import io.gometro.app.commands.Analyze;
 import io.gometro.testutil.PcapFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

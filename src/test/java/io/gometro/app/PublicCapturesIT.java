@@ -1,5 +1,6 @@
 package io.gometro.app;
 
+import io.gometro.app.commands.Analyze;
 import io.gometro.lab.Cmd;
 import io.gometro.lab.GoMetroCommand;
 import io.gometro.testutil.Shared;
