@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gometro.app.DaemonHarness.Gauge;
 import io.gometro.lab.Cmd;
+import io.gometro.lab.LabExtension;
 import io.gometro.lab.NetLab;
 import io.gometro.report.StatsdReporter;
 import io.gometro.testutil.UnixgramSink;
@@ -17,10 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 10 items 4 to 7 against the daemon outside packaging, on real sockets: DogStatsD chosen by
@@ -36,17 +36,9 @@ class DaemonAgent7IT {
     static final AtomicInteger PORTS = new AtomicInteger(7600);
     /** A row of -status's pair table: src, dst, rtt, avg, jitter (ms). */
     static final Pattern PAIR_ROW = Pattern.compile("(?m)^  (\\S+) +(\\S+) +([0-9.]+) +([0-9.]+) +([0-9.]+)$");
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension(NetLab.Config.rtt(RTT_MS));
     static NetLab lab;
-
-    @BeforeAll
-    static void startLab() {
-        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
-    }
-
-    @AfterAll
-    static void stopLab() {
-        NetLab.closeAndCheck(lab);
-    }
 
     String config(String name, String init, String instances) {
         return DaemonHarness.write(lab.workDir().resolve(name + ".yaml"), """

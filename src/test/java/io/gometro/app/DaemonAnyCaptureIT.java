@@ -4,6 +4,7 @@ import static io.gometro.app.DaemonHarness.Gauge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gometro.lab.LabExtension;
 import io.gometro.lab.NetLab;
 import io.gometro.lab.TcpLoad;
 import io.gometro.report.StatsdReporter;
@@ -13,10 +14,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A capture on {@code any} on a host with a bridge sees every frame twice: once on the bridge
@@ -29,11 +30,12 @@ import org.junit.jupiter.api.Timeout;
 class DaemonAnyCaptureIT {
     static final double RTT_MS = 30.0;
     static final int FLUSH_S = 2;
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension(NetLab.Config.rtt(RTT_MS));
     static NetLab lab;
 
     @BeforeAll
     static void startLab() {
-        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
         // Move a's addresses from veth-a to a bridge over it.
         String a = lab.nsA();
         for (List<String> c : List.of(
@@ -46,11 +48,6 @@ class DaemonAnyCaptureIT {
             var r = io.gometro.lab.Cmd.run(Duration.ofSeconds(10), c);
             assertEquals(0, r.exitCode(), String.join(" ", c) + ": " + r.stderr());
         }
-    }
-
-    @AfterAll
-    static void stopLab() {
-        NetLab.closeAndCheck(lab);   // the bridge goes with the namespace
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gometro.lab.Cmd;
+import io.gometro.lab.LabExtension;
 import io.gometro.lab.LabTools;
 import io.gometro.lab.NetLab;
 import java.nio.file.Files;
@@ -18,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,18 +37,14 @@ class DaemonFaultsIT {
     static final AtomicInteger PORTS = new AtomicInteger(7400);
     /** Seconds the daemon runs under each DogStatsD fault with traffic flowing. */
     static final int OBSERVE_S = 14;
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension(NetLab.Config.rtt(10));
     static NetLab lab;
     static final List<Process> binders = new ArrayList<>();
-
-    @BeforeAll
-    static void startLab() {
-        lab = NetLab.startOrSkip(NetLab.Config.rtt(10));
-    }
 
     @AfterAll
     static void stopLab() {
         for (Process p : binders) p.destroy();
-        NetLab.closeAndCheck(lab);
     }
 
     @ParameterizedTest(name = "DogStatsD {0}")

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gometro.lab.LabExtension;
 import io.gometro.lab.LabTools;
 import io.gometro.lab.NetLab;
 import io.gometro.lab.TcpLoad;
@@ -15,11 +16,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,17 +33,9 @@ class DaemonLifecycleIT {
     static final double RTT_MS = 20.0;
     static final long STOP_LIMIT_MS = 2_000;
     static final AtomicInteger PORTS = new AtomicInteger(7200);
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension(NetLab.Config.rtt(RTT_MS));
     static NetLab lab;
-
-    @BeforeAll
-    static void startLab() {
-        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
-    }
-
-    @AfterAll
-    static void stopLab() {
-        NetLab.closeAndCheck(lab);
-    }
 
     /** A daemon with its sink and log, capturing on a's veth. */
     record Run(String name, Process daemon, Path out, Path log, Path sinkOut) {}

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gometro.lab.LabExtension;
 import io.gometro.lab.NetLab;
 import io.gometro.lab.TcpLoad;
 import io.gometro.report.StatsdReporter;
@@ -13,9 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,17 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DaemonLiveIT {
     static final double RTT_MS = 30.0;
     static final int FLUSH_S = 2;
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension(NetLab.Config.rtt(RTT_MS));
     static NetLab lab;
-
-    @BeforeAll
-    static void startLab() {
-        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
-    }
-
-    @AfterAll
-    static void stopLab() {
-        NetLab.closeAndCheck(lab);
-    }
 
     @ParameterizedTest(name = "IPv6={0}")
     @ValueSource(booleans = {false, true})

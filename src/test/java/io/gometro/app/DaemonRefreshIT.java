@@ -4,6 +4,7 @@ import static io.gometro.app.DaemonHarness.Gauge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gometro.lab.LabExtension;
 import io.gometro.lab.NetLab;
 import io.gometro.lab.TcpLoad;
 import io.gometro.report.StatsdReporter;
@@ -12,10 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * resolve_interval, end to end: a whitelisted name moves to a new address while the daemon runs.
@@ -40,17 +40,9 @@ class DaemonRefreshIT {
     }
     static final int FLUSH_S = 2, RESOLVE_S = 10;
     static final String NAME = "peer.lab";
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension(NetLab.Config.rtt(RTT_MS));
     static NetLab lab;
-
-    @BeforeAll
-    static void startLab() {
-        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
-    }
-
-    @AfterAll
-    static void stopLab() {
-        NetLab.closeAndCheck(lab); // also removes /etc/netns/NS
-    }
 
     /** The launcher reads extra JVM flags from GO_METRO_JAVA_OPTS; the java -cp fallback takes them inline. */
     static List<String> withJvmFlag(List<String> cmd, String flag) {

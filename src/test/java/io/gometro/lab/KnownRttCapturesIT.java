@@ -9,10 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,17 +27,9 @@ class KnownRttCapturesIT {
     /** Capture clock vs bridge clock: both monotonic-derived on one host, so a fraction of a ms is generous. */
     static final double CLOCK_TOLERANCE_MS = 0.5;
     static final AtomicInteger PORT = new AtomicInteger(6000);
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension(NetLab.Config.rtt(RTT_MS));
     static NetLab lab;
-
-    @BeforeAll
-    static void startLab() {
-        lab = NetLab.startOrSkip(NetLab.Config.rtt(RTT_MS));
-    }
-
-    @AfterAll
-    static void stopLab() {
-        NetLab.closeAndCheck(lab);
-    }
 
     static Stream<Arguments> cases() {
         Stream.Builder<Arguments> b = Stream.builder();

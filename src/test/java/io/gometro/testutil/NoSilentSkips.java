@@ -31,7 +31,7 @@ public final class NoSilentSkips implements TestExecutionExceptionHandler, Lifec
     }
 
     /** An assumption's abort turned into a failure that says why and what to do, when the switch is on. */
-    static Throwable failIfSkip(Throwable t) {
+    public static Throwable failIfSkip(Throwable t) {
         if (!(t instanceof TestAbortedException) || !Boolean.getBoolean(SWITCH)) return t;
         AssertionError e = new AssertionError("would have been skipped, and -D" + SWITCH + "=true (scripts/test) "
                 + "forbids silent skips: " + t.getMessage() + ". Run ./scripts/test as root on a machine set up by "
